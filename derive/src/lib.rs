@@ -1,0 +1,1 @@
+//! `#[derive(Record)]` for recmap (filled in by the typed-views work).

@@ -1,0 +1,189 @@
+//! The one error type of the crate.
+//!
+//! Every failure is an [`Error`] variant that carries the facts (path, offset, lengths,
+//! alignment), so a caller can react to it and a person can read it.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::map::Access;
+
+/// A `Result` whose error defaults to [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in recmap.
+///
+/// The enum is `#[non_exhaustive]`: later versions may add variants, so a `match` needs a
+/// wildcard arm.
+///
+/// # Examples
+///
+/// ```
+/// use recmap::{Error, Map};
+///
+/// let mut m = Map::anon(4)?;
+/// match m.write_at(2, b"xyz") {
+///     Err(Error::OutOfBounds { offset, len, map_len }) => {
+///         assert_eq!((offset, len, map_len), (2, 3, 4));
+///     }
+///     other => panic!("unexpected {other:?}"),
+/// }
+/// # Ok::<(), recmap::Error>(())
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An operating-system call failed.
+    #[error("cannot {op} {}: {source}", path_label(path.as_deref()))]
+    Io {
+        /// The file concerned; `None` for anonymous maps.
+        path: Option<PathBuf>,
+        /// What was being done, e.g. `"open"`, `"map"`, `"flush"`.
+        op: &'static str,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+
+    /// A write (or a mutable view) was asked of a map or table opened read-only.
+    #[error("cannot {op}: the map was opened with {access:?} access")]
+    ReadOnly {
+        /// The access the map was opened with.
+        access: Access,
+        /// The refused operation, e.g. `"write"`, `"resize"`.
+        op: &'static str,
+    },
+
+    /// A byte range does not lie inside the map.
+    #[error("range of {len} bytes at offset {offset} is out of bounds of a {map_len}-byte map")]
+    OutOfBounds {
+        /// Where the range starts.
+        offset: usize,
+        /// How many bytes it covers.
+        len: usize,
+        /// How long the map is.
+        map_len: usize,
+    },
+
+    /// A seek would put the cursor before the start or past the end of the map (Python's
+    /// "seek out of range").
+    #[error("cannot seek to {target}: outside 0..={map_len}")]
+    SeekOutOfRange {
+        /// The position the seek asked for (may be negative).
+        target: i128,
+        /// How long the map is.
+        map_len: usize,
+    },
+
+    /// A read-only or copy-on-write map was asked to reach past the end of its file.
+    ///
+    /// (A [`Write`](Access::Write) map extends the file instead, as Python's `mmap` does.)
+    #[error(
+        "cannot map {len} bytes at offset {offset} of {}: the file has only {file_len} bytes",
+        path.display()
+    )]
+    PastEndOfFile {
+        /// The file.
+        path: PathBuf,
+        /// The requested offset into the file.
+        offset: u64,
+        /// The requested length.
+        len: u64,
+        /// The file's actual length.
+        file_len: u64,
+    },
+
+    /// A length or offset does not fit the address space (`usize`) of this machine.
+    #[error("a map of {len} bytes at offset {offset} does not fit in this address space")]
+    TooLarge {
+        /// The requested offset.
+        offset: u64,
+        /// The requested length.
+        len: u64,
+    },
+
+    /// Another map or table (in this or another process) holds a conflicting lock on the file.
+    #[error(
+        "{} is locked by another map or process (wanted {} lock)",
+        path.display(),
+        if *exclusive { "an exclusive" } else { "a shared" }
+    )]
+    Locked {
+        /// The locked file.
+        path: PathBuf,
+        /// Whether the refused lock was exclusive (for writing) or shared (for reading).
+        exclusive: bool,
+    },
+
+    /// A typed view's start is not aligned for its type.
+    #[error("address {address:#x} (offset {offset}) is not aligned to {align} bytes")]
+    Misaligned {
+        /// Offset of the view into the byte slice.
+        offset: usize,
+        /// The actual address of that byte.
+        address: usize,
+        /// The alignment the type needs.
+        align: usize,
+    },
+
+    /// A byte length is not a whole number of values of the viewed type.
+    #[error("{len} bytes are not a whole number of {elem_size}-byte values")]
+    SizeMismatch {
+        /// Length of the byte slice.
+        len: usize,
+        /// Size of one value.
+        elem_size: usize,
+    },
+}
+
+fn path_label(path: Option<&Path>) -> String {
+    match path {
+        Some(p) => p.display().to_string(),
+        None => "anonymous map".to_owned(),
+    }
+}
+
+impl Error {
+    pub(crate) fn io(path: Option<&Path>, op: &'static str, source: io::Error) -> Self {
+        Error::Io {
+            path: path.map(Path::to_path_buf),
+            op,
+            source,
+        }
+    }
+
+    /// The `std::io::ErrorKind` that best describes this error.
+    ///
+    /// Used when an error crosses a `std::io` trait (`Read`, `Write`, `Seek`), and handy for
+    /// callers that already classify I/O errors by kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// let err = recmap::Map::anon(1)?.write_at(5, b"x").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// # Ok::<(), recmap::Error>(())
+    /// ```
+    pub fn kind(&self) -> io::ErrorKind {
+        match self {
+            Error::Io { source, .. } => source.kind(),
+            Error::ReadOnly { .. } => io::ErrorKind::PermissionDenied,
+            Error::Locked { .. } => io::ErrorKind::WouldBlock,
+            Error::PastEndOfFile { .. } => io::ErrorKind::UnexpectedEof,
+            Error::OutOfBounds { .. }
+            | Error::SeekOutOfRange { .. }
+            | Error::TooLarge { .. }
+            | Error::Misaligned { .. }
+            | Error::SizeMismatch { .. } => io::ErrorKind::InvalidInput,
+        }
+    }
+}
+
+/// Lets `?` carry a recmap error out of a function that returns `std::io::Result`; the original
+/// is kept as the inner error (`io::Error::get_ref` / `downcast`).
+impl From<Error> for io::Error {
+    fn from(err: Error) -> Self {
+        io::Error::new(err.kind(), err)
+    }
+}

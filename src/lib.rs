@@ -1,0 +1,32 @@
+//! Typed, zero-copy record stores over memory-mapped files.
+//!
+//! recmap is what Python's `mmap` module, `memoryview.cast` and `numpy.memmap` are to Python,
+//! in safe Rust:
+//!
+//! - [`Map`]: everything Python's `mmap` object does — a mapped file that is both a byte slice
+//!   (`Deref<Target = [u8]>`, [`find`](Map::find), [`move_bytes`](Map::move_bytes)) and a file
+//!   (`read_slice`, `readline`, `std::io::{Read, BufRead, Write, Seek}`) — with safe
+//!   constructors (see the [safety model](Map#safety-model)).
+//!
+//! # Example
+//!
+//! ```
+//! use recmap::{Access, Map};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("lorem.txt");
+//! # std::fs::write(&path, b"Lorem ipsum dolor sit amet\n")?;
+//! let mut m = Map::open(&path, Access::Read)?;
+//! assert_eq!(m.read_slice(10), b"Lorem ipsu"); // zero-copy read, moves the cursor
+//! assert_eq!(&m[..10], b"Lorem ipsu");         // slicing never moves it
+//! assert_eq!(m.read_slice(10), b"m dolor si");
+//! assert_eq!(m.find(b"dolor", ..), Some(12));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod error;
+pub mod map;
+mod sys;
+
+pub use error::{Error, Result};
+pub use map::{Access, Advice, Map, MapOptions};
+pub use sys::{allocation_granularity, page_size};

@@ -1,0 +1,755 @@
+//! Layer 1: [`Map`], Python's `mmap` object in Rust.
+//!
+//! - `mod.rs` (this file): the [`Map`] type, its bytes API (slices, `find`, `move_bytes`,
+//!   `flush`, `advise`, `resize`) and the [`Access`] modes;
+//! - `options`: [`MapOptions`], the builder, and the only `unsafe` calls into memmap2;
+//! - `cursor`: the file API (`read_slice`, `readline`, `write_byte`, …) and the
+//!   `std::io` trait impls.
+
+mod cursor;
+mod options;
+
+use std::fmt;
+use std::fs::File;
+use std::ops::{Bound, Deref, RangeBounds};
+use std::path::{Path, PathBuf};
+
+use memmap2::{Mmap, MmapMut};
+
+use crate::error::{Error, Result};
+
+pub use memmap2::Advice;
+pub use options::MapOptions;
+
+/// How a [`Map`] may be used; the analogue of Python's `ACCESS_READ`, `ACCESS_WRITE` and
+/// `ACCESS_COPY`.
+///
+/// # Examples
+///
+/// ```
+/// use recmap::{Access, Map};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("data.bin");
+/// # std::fs::write(&path, b"hello")?;
+/// let m = Map::open(&path, Access::Read)?;
+/// assert_eq!(m.access(), Access::Read);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Access {
+    /// Read only (Python `ACCESS_READ`); writes give [`Error::ReadOnly`]. Takes a shared lock.
+    Read,
+    /// Read and write through to the file (Python `ACCESS_WRITE`). Takes an exclusive lock.
+    Write,
+    /// Copy-on-write (Python `ACCESS_COPY`): writes change memory only, never the file.
+    /// Takes a shared lock.
+    Copy,
+}
+
+/// The memory behind a [`Map`]: memmap2's read-only or writable mapping.
+enum Region {
+    ReadOnly(Mmap),
+    Writable(MmapMut),
+}
+
+impl Region {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Region::ReadOnly(m) => m,
+            Region::Writable(m) => m,
+        }
+    }
+}
+
+/// A memory-mapped file (or anonymous memory): Python's `mmap` object, in Rust.
+///
+/// A `Map` is both a byte slice and a file:
+///
+/// - **bytes**: it derefs to `[u8]`, so indexing, slicing, `iter`, `windows`, `memchr`,
+///   `regex::bytes` all work on it directly; [`bytes_mut`](Map::bytes_mut),
+///   [`write_at`](Map::write_at), [`find`](Map::find), [`rfind`](Map::rfind),
+///   [`move_bytes`](Map::move_bytes) cover the rest of Python's bytes API;
+/// - **file**: it has a cursor, moved by [`read_slice`](Map::read_slice),
+///   [`readline`](Map::readline), [`read_byte`](Map::read_byte),
+///   [`write_byte`](Map::write_byte) and the [`std::io`] traits `Read`, `BufRead`, `Write` and
+///   `Seek`. Slicing never moves the cursor.
+///
+/// Typed access (`&[u32]`, `&mut Trade`, …) is in the typed-view layer.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::{Seek, SeekFrom, Write};
+/// use recmap::{Access, Map};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("hello.txt");
+/// std::fs::write(&path, b"Hello Python!\n")?;
+///
+/// let mut m = Map::open(&path, Access::Write)?;
+/// assert_eq!(m.readline(), b"Hello Python!\n"); // zero-copy, keeps the newline
+/// m.seek(SeekFrom::Start(6))?;
+/// m.write_all(b" world!")?;                      // writes through to the file
+/// assert_eq!(&m[..], b"Hello  world!\n");
+/// m.close()?;                                    // flushes, reports errors
+/// assert_eq!(std::fs::read(&path)?, b"Hello  world!\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// ## Safety model
+///
+/// A mapped file can change under the program: another process may write to it (the bytes a
+/// `&[u8]` points at change, breaking Rust's aliasing rules) or truncate it (touching the lost
+/// pages raises `SIGBUS`). memmap2 therefore makes every constructor `unsafe`; recmap's safe
+/// constructors ([`Map::open`], [`Map::create`], [`MapOptions::open`]) instead take an
+/// **advisory lock** on the file for as long as the map lives — shared for
+/// [`Access::Read`]/[`Access::Copy`], exclusive for [`Access::Write`] — so every map and
+/// table in every process that uses recmap sees a file that nobody else
+/// writes. A conflicting lock gives [`Error::Locked`], or a wait with
+/// [`MapOptions::wait_for_lock`].
+///
+/// What the lock cannot do: advisory locks bind only programs that ask for them. A program
+/// that writes or truncates the file without locking it (a text editor, `truncate(1)`, a
+/// Python script using `mmap` directly) can still change the bytes under a live map, or make
+/// it fault with `SIGBUS`. Do not hand files that such programs modify to a `Map` while they run.
+/// [`MapOptions::open_unlocked`] is the explicit, `unsafe` way to map without a lock, for
+/// shared-memory IPC and for files that other programs change on purpose.
+///
+/// Anonymous maps ([`Map::anon`]) have no file and need no lock.
+pub struct Map {
+    // INVARIANTS: for `Access::Read` the region is `ReadOnly`; for `Write` and `Copy` it is
+    // `Writable`. `file` is `Some` (and locked, unless mapped with `open_unlocked`) for
+    // file-backed maps and `None` for anonymous ones.
+    region: Region,
+    access: Access,
+    file: Option<File>,
+    path: Option<PathBuf>,
+    offset: u64,
+    /// The file cursor. May exceed `len()` after a shrinking `resize`, as in Python; every
+    /// reader treats that as "at the end".
+    pos: usize,
+}
+
+impl Map {
+    /// Maps the whole file at `path` with the given access, taking the lock described in the
+    /// [safety model](Map#safety-model).
+    ///
+    /// An empty file maps as an empty `Map`. For an offset, a length, or waiting for the lock,
+    /// use [`MapOptions`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the file cannot be opened or mapped; [`Error::Locked`] if another map
+    /// or process holds a conflicting lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use recmap::{Access, Map};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("lorem.txt");
+    /// # std::fs::write(&path, b"Lorem ipsum dolor sit amet")?;
+    /// let m = Map::open(&path, Access::Read)?;
+    /// assert_eq!(&m[..5], b"Lorem");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open(path: impl AsRef<Path>, access: Access) -> Result<Map> {
+        MapOptions::new().access(access).open(path)
+    }
+
+    /// Creates the file at `path` if needed, extends it with zeros to at least `len` bytes, and
+    /// maps its first `len` bytes for writing (the cookbook's `memory_map()` helper).
+    ///
+    /// An existing file longer than `len` keeps its length and contents.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the file cannot be created, extended or mapped; [`Error::Locked`] if
+    /// another map or process holds a lock on it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use recmap::Map;
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("data.bin");
+    /// let mut m = Map::create(&path, 1_000_000)?;
+    /// m.write_at(0, b"Hello World")?;
+    /// m.close()?;
+    /// assert_eq!(&std::fs::read(&path)?[..11], b"Hello World");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create(path: impl AsRef<Path>, len: usize) -> Result<Map> {
+        MapOptions::new()
+            .access(Access::Write)
+            .len(len)
+            .create(true)
+            .open(path)
+    }
+
+    /// Maps `len` bytes of zeroed anonymous memory (Python's `mmap(-1, len)`), private to this
+    /// process and writable.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the system refuses the mapping.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = recmap::Map::anon(16)?;
+    /// assert_eq!(&m[..], &[0u8; 16]);
+    /// m.write_byte(7)?;
+    /// assert_eq!(m[0], 7);
+    /// # Ok::<(), recmap::Error>(())
+    /// ```
+    pub fn anon(len: usize) -> Result<Map> {
+        Ok(Map {
+            region: Region::Writable(anon_region(len)?),
+            access: Access::Write,
+            file: None,
+            path: None,
+            offset: 0,
+            pos: 0,
+        })
+    }
+
+    /// The access mode the map was opened with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(recmap::Map::anon(1)?.access(), recmap::Access::Write);
+    /// # Ok::<(), recmap::Error>(())
+    /// ```
+    pub fn access(&self) -> Access {
+        self.access
+    }
+
+    /// The path of the mapped file, or `None` for an anonymous map.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(recmap::Map::anon(1)?.path().is_none());
+    /// # Ok::<(), recmap::Error>(())
+    /// ```
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Where in the file the map starts (`MapOptions::offset`); 0 for anonymous maps.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(recmap::Map::anon(1)?.offset(), 0);
+    /// # Ok::<(), recmap::Error>(())
+    /// ```
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The mapped bytes, writable.
+    ///
+    /// This is Python's slice assignment: `m.bytes_mut()?[a..b].copy_from_slice(data)` is
+    /// `m[a:b] = data`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadOnly`] for an [`Access::Read`] map.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = recmap::Map::anon(8)?;
+    /// m.bytes_mut()?[2..5].copy_from_slice(b"abc");
+    /// assert_eq!(&m[..], b"\0\0abc\0\0\0");
+    /// # Ok::<(), recmap::Error>(())
+    /// ```
+    pub fn bytes_mut(&mut self) -> Result<&mut [u8]> {
+        self.writable("write")
+    }
+
+    /// The writable mapping, or `Error::ReadOnly` naming `op`.
+    fn writable(&mut self, op: &'static str) -> Result<&mut [u8]> {
+        match &mut self.region {
+            Region::Writable(m) => Ok(m),
+            Region::ReadOnly(_) => Err(Error::ReadOnly {
+                access: self.access,
+                op,
+            }),
+        }
+    }
+
+    /// Copies `data` into the map at `offset`, without moving the cursor.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadOnly`] for a read-only map; [`Error::OutOfBounds`] if `data` does not fit
+    /// — and then nothing is written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = recmap::Map::anon(5)?;
+    /// m.write_at(1, b"abc")?;
+    /// assert_eq!(&m[..], b"\0abc\0");
+    /// assert!(m.write_at(3, b"abc").is_err());
+    /// assert_eq!(&m[..], b"\0abc\0");
+    /// # Ok::<(), recmap::Error>(())
+    /// ```
+    pub fn write_at(&mut self, offset: usize, data: &[u8]) -> Result<()> {
+        let bytes = self.writable("write")?;
+        let range = checked_range(offset, data.len(), bytes.len())?;
+        bytes[range].copy_from_slice(data);
+        Ok(())
+    }
+
+    /// The lowest offset at which `needle` occurs wholly inside `range`, like Python's
+    /// `find(sub, start, end)`.
+    ///
+    /// Bounds past the end are clamped to the end, as in Python; an empty range (or a start
+    /// after the end) finds nothing, and an empty needle is found at the start of the range.
+    /// Unlike Python, whose `start` defaults to the cursor, an unbounded start means 0; pass
+    /// `m.tell()..` to search from the cursor. The search is memchr's `memmem`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = recmap::Map::anon(11)?;
+    /// m.write_at(0, b"abcabcabc")?;
+    /// assert_eq!(m.find(b"bc", ..), Some(1));
+    /// assert_eq!(m.find(b"bc", 2..), Some(4));
+    /// assert_eq!(m.find(b"bc", 2..5), None); // "bc" at 4 would end at 6 > 5
+    /// assert_eq!(m.find(b"zz", ..), None);
+    /// # Ok::<(), recmap::Error>(())
+    /// ```
+    pub fn find(&self, needle: &[u8], range: impl RangeBounds<usize>) -> Option<usize> {
+        let (start, end) = clamp_range(range, self.len())?;
+        memchr::memmem::find(self.get(start..end)?, needle).map(|i| start + i)
+    }
+
+    /// The highest offset at which `needle` occurs wholly inside `range`, like Python's
+    /// `rfind(sub, start, end)`; the range is treated as in [`find`](Map::find).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = recmap::Map::anon(9)?;
+    /// m.write_at(0, b"abcabcabc")?;
+    /// assert_eq!(m.rfind(b"bc", ..), Some(7));
+    /// assert_eq!(m.rfind(b"bc", ..7), Some(4));
+    /// # Ok::<(), recmap::Error>(())
+    /// ```
+    pub fn rfind(&self, needle: &[u8], range: impl RangeBounds<usize>) -> Option<usize> {
+        let (start, end) = clamp_range(range, self.len())?;
+        memchr::memmem::rfind(self.get(start..end)?, needle).map(|i| start + i)
+    }
+
+    /// Copies `count` bytes from offset `src` to offset `dest`; the ranges may overlap
+    /// (memmove semantics, Python's `move(dest, src, count)`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadOnly`] for a read-only map; [`Error::OutOfBounds`] if either range does not
+    /// fit — and then nothing is moved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = recmap::Map::anon(6)?;
+    /// m.write_at(0, b"abcdef")?;
+    /// m.move_bytes(2, 0, 3)?;
+    /// assert_eq!(&m[..], b"ababcf");
+    /// # Ok::<(), recmap::Error>(())
+    /// ```
+    pub fn move_bytes(&mut self, dest: usize, src: usize, count: usize) -> Result<()> {
+        let bytes = self.writable("move bytes in")?;
+        let src_range = checked_range(src, count, bytes.len())?;
+        checked_range(dest, count, bytes.len())?;
+        bytes.copy_within(src_range, dest);
+        Ok(())
+    }
+
+    /// Writes modified pages back to the file and waits until that is done (`msync`).
+    ///
+    /// Read-only, copy-on-write and anonymous maps have nothing to write back: `Ok(())`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the system reports a failure.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("f.bin");
+    /// let mut m = recmap::Map::create(&path, 4)?;
+    /// m.write_at(0, b"data")?;
+    /// m.flush()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn flush(&self) -> Result<()> {
+        match self.flushable() {
+            Some(m) => m.flush().map_err(|e| self.err("flush", e)),
+            None => Ok(()),
+        }
+    }
+
+    /// Starts writing modified pages back to the file without waiting for it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the system refuses.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("f.bin");
+    /// let mut m = recmap::Map::create(&path, 4)?;
+    /// m.write_at(0, b"data")?;
+    /// m.flush_async()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn flush_async(&self) -> Result<()> {
+        match self.flushable() {
+            Some(m) => m.flush_async().map_err(|e| self.err("flush", e)),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes back the modified pages of `len` bytes at `offset` and waits (Python's
+    /// `flush(offset, size)`, but any offset works).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfBounds`] if the range does not fit in the map; [`Error::Io`] if the
+    /// system reports a failure.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("f.bin");
+    /// let mut m = recmap::Map::create(&path, 10_000)?;
+    /// m.write_at(5000, b"data")?;
+    /// m.flush_range(5000, 4)?;
+    /// assert!(m.flush_range(9999, 2).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn flush_range(&self, offset: usize, len: usize) -> Result<()> {
+        checked_range(offset, len, self.len())?;
+        match self.flushable() {
+            Some(m) if len > 0 => m
+                .flush_range(offset, len)
+                .map_err(|e| self.err("flush", e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The mapping whose changes belong in a file: only file-backed `Write` maps.
+    fn flushable(&self) -> Option<&MmapMut> {
+        match (&self.region, self.access, &self.file) {
+            (Region::Writable(m), Access::Write, Some(_)) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Tells the kernel how the whole map will be used (`madvise`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the system refuses the advice.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use recmap::{Advice, Map};
+    /// let m = Map::anon(1 << 20)?;
+    /// m.advise(Advice::Sequential)?;
+    /// # Ok::<(), recmap::Error>(())
+    /// ```
+    #[cfg(unix)]
+    pub fn advise(&self, advice: Advice) -> Result<()> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        let res = match &self.region {
+            Region::ReadOnly(m) => m.advise(advice),
+            Region::Writable(m) => m.advise(advice),
+        };
+        res.map_err(|e| self.err("advise", e))
+    }
+
+    /// Tells the kernel how `len` bytes at `offset` will be used (Python's
+    /// `madvise(option, start, length)`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfBounds`] if the range does not fit in the map; [`Error::Io`] if the
+    /// system refuses the advice.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use recmap::{Advice, Map};
+    /// let m = Map::anon(1 << 20)?;
+    /// m.advise_range(Advice::WillNeed, 4096, 8192)?;
+    /// assert!(m.advise_range(Advice::WillNeed, 1 << 20, 1).is_err());
+    /// # Ok::<(), recmap::Error>(())
+    /// ```
+    #[cfg(unix)]
+    pub fn advise_range(&self, advice: Advice, offset: usize, len: usize) -> Result<()> {
+        checked_range(offset, len, self.len())?;
+        if len == 0 {
+            return Ok(());
+        }
+        let res = match &self.region {
+            Region::ReadOnly(m) => m.advise_range(advice, offset, len),
+            Region::Writable(m) => m.advise_range(advice, offset, len),
+        };
+        res.map_err(|e| self.err("advise", e))
+    }
+
+    /// Changes the length of the map and of the file behind it to `new_len` (the file becomes
+    /// `offset + new_len` bytes long): grown bytes are zero, shrunk ones are cut from the file.
+    /// Python's `resize(newsize)`. The cursor stays where it was, even past the new end.
+    ///
+    /// An anonymous map is resized in memory (its contents are kept up to the new length).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadOnly`] for `Read` and `Copy` maps (as in Python); [`Error::Io`] if the file
+    /// cannot be resized or remapped — then the map and the file keep their old length.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("f.bin");
+    /// let mut m = recmap::Map::create(&path, 4)?;
+    /// m.write_at(0, b"abcd")?;
+    /// m.resize(6)?;
+    /// assert_eq!(&m[..], b"abcd\0\0");
+    /// m.resize(2)?;
+    /// assert_eq!(m.file_size()?, 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn resize(&mut self, new_len: usize) -> Result<()> {
+        if self.access != Access::Write {
+            return Err(Error::ReadOnly {
+                access: self.access,
+                op: "resize",
+            });
+        }
+        match self.file.take() {
+            None => {
+                let mut fresh = anon_region(new_len)?;
+                let keep = new_len.min(self.len());
+                fresh[..keep].copy_from_slice(&self[..keep]);
+                self.region = Region::Writable(fresh);
+                Ok(())
+            }
+            Some(file) => {
+                let res = self.resize_file(&file, new_len);
+                self.file = Some(file);
+                res
+            }
+        }
+    }
+
+    fn resize_file(&mut self, file: &File, new_len: usize) -> Result<()> {
+        let path = self.path.as_deref();
+        let new_end = end_of(self.offset, new_len)?;
+        let old_end = end_of(self.offset, self.len())?;
+        file.set_len(new_end)
+            .map_err(|e| Error::io(path, "resize", e))?;
+        // SAFETY: this map was made under the lock (or the promise of `open_unlocked`) that is
+        // still held through `file`; remapping the same file with it keeps that guarantee.
+        match unsafe { options::map_region(file, self.access, self.offset, new_len, false) } {
+            Ok(region) => {
+                self.region = region;
+                Ok(())
+            }
+            Err(e) => {
+                // Put the file back to the length the still-live old mapping covers.
+                let _ = file.set_len(old_end);
+                Err(Error::io(path, "remap", e))
+            }
+        }
+    }
+
+    /// The current size of the file behind the map (Python's `size()`); for an anonymous map,
+    /// its length.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the file's metadata cannot be read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("f.bin");
+    /// # std::fs::write(&path, b"0123456789")?;
+    /// let m = recmap::MapOptions::new().offset(4).open(&path)?;
+    /// assert_eq!((m.len(), m.file_size()?), (6, 10));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn file_size(&self) -> Result<u64> {
+        match &self.file {
+            Some(f) => f
+                .metadata()
+                .map(|m| m.len())
+                .map_err(|e| self.err("read the size of", e)),
+            None => Ok(self.len() as u64),
+        }
+    }
+
+    /// Flushes and unmaps, reporting any flush error (dropping a `Map` flushes too, but cannot
+    /// report). The lock is released.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the final flush fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = recmap::Map::anon(4)?;
+    /// m.close()?;
+    /// // m can no longer be used: the compiler sees to that.
+    /// # Ok::<(), recmap::Error>(())
+    /// ```
+    pub fn close(self) -> Result<()> {
+        self.flush()
+    }
+
+    fn err(&self, op: &'static str, source: std::io::Error) -> Error {
+        Error::io(self.path.as_deref(), op, source)
+    }
+}
+
+impl Drop for Map {
+    fn drop(&mut self) {
+        // Pages of a shared mapping reach the page cache anyway; this makes them durable.
+        // `close()` is the way to see an error.
+        let _ = self.flush();
+    }
+}
+
+impl Deref for Map {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.region.bytes()
+    }
+}
+
+impl AsRef<[u8]> for Map {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl fmt::Debug for Map {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Map")
+            .field("path", &self.path)
+            .field("access", &self.access)
+            .field("offset", &self.offset)
+            .field("len", &self.len())
+            .field("pos", &self.pos)
+            .finish()
+    }
+}
+
+fn anon_region(len: usize) -> Result<MmapMut> {
+    memmap2::MmapOptions::new()
+        .len(len)
+        .map_anon()
+        .map_err(|e| Error::io(None, "map anonymous memory for", e))
+}
+
+/// `offset..offset + len`, if it lies within `0..map_len`.
+pub(crate) fn checked_range(
+    offset: usize,
+    len: usize,
+    map_len: usize,
+) -> Result<std::ops::Range<usize>> {
+    match offset.checked_add(len) {
+        Some(end) if end <= map_len => Ok(offset..end),
+        _ => Err(Error::OutOfBounds {
+            offset,
+            len,
+            map_len,
+        }),
+    }
+}
+
+/// A range clamped to `0..=len` as Python's `find` clamps `start`/`end`; `None` when empty
+/// and reversed.
+fn clamp_range(range: impl RangeBounds<usize>, len: usize) -> Option<(usize, usize)> {
+    let start = match range.start_bound() {
+        Bound::Included(&s) => s,
+        Bound::Excluded(&s) => s.saturating_add(1),
+        Bound::Unbounded => 0,
+    };
+    let end = match range.end_bound() {
+        Bound::Included(&e) => e.saturating_add(1),
+        Bound::Excluded(&e) => e,
+        Bound::Unbounded => len,
+    };
+    let (start, end) = (start.min(len), end.min(len));
+    (start <= end).then_some((start, end))
+}
+
+/// The file offset just past `len` bytes at `offset`.
+fn end_of(offset: u64, len: usize) -> Result<u64> {
+    u64::try_from(len)
+        .ok()
+        .and_then(|l| offset.checked_add(l))
+        .ok_or(Error::TooLarge {
+            offset,
+            len: len as u64,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clamp_range_follows_python() {
+        assert_eq!(clamp_range(.., 10), Some((0, 10)));
+        assert_eq!(clamp_range(3..100, 10), Some((3, 10)));
+        assert_eq!(clamp_range(20.., 10), Some((10, 10)));
+        #[allow(clippy::reversed_empty_ranges)]
+        let reversed = 5..3;
+        assert_eq!(clamp_range(reversed, 10), None);
+        assert_eq!(clamp_range(2..=4, 10), Some((2, 5)));
+        assert_eq!(clamp_range(..=usize::MAX, 10), Some((0, 10)));
+    }
+
+    #[test]
+    fn checked_range_rejects_overflow() {
+        assert_eq!(checked_range(2, 3, 5).ok(), Some(2..5));
+        assert!(matches!(
+            checked_range(usize::MAX, 2, 5),
+            Err(Error::OutOfBounds {
+                offset: usize::MAX,
+                len: 2,
+                map_len: 5
+            })
+        ));
+    }
+
+    #[test]
+    fn find_empty_needle_is_found_at_range_start() {
+        let m = Map::anon(4).unwrap();
+        assert_eq!(m.find(b"", 2..), Some(2));
+        assert_eq!(m.rfind(b"", ..3), Some(3));
+        assert_eq!(m.find(b"", 9..), Some(4));
+    }
+}
