@@ -441,9 +441,7 @@ impl Map {
     pub fn flush_range(&self, offset: usize, len: usize) -> Result<()> {
         checked_range(offset, len, self.len())?;
         match self.flushable() {
-            Some(m) if len > 0 => m
-                .flush_range(offset, len)
-                .map_err(|e| self.err("flush", e)),
+            Some(m) if len > 0 => m.flush_range(offset, len).map_err(|e| self.err("flush", e)),
             _ => Ok(()),
         }
     }

@@ -264,7 +264,9 @@ impl MapOptions {
         };
         let len = match self.len {
             Some(len) => len as u64,
-            None => file_len.checked_sub(self.offset).ok_or_else(|| past_end(0))?,
+            None => file_len
+                .checked_sub(self.offset)
+                .ok_or_else(|| past_end(0))?,
         };
         let too_large = Error::TooLarge {
             offset: self.offset,
