@@ -1,0 +1,104 @@
+//! Helpers shared by the integration tests: finding Python (and numpy), and a small seeded
+//! random number generator for the generated tests.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// `python3`, if it runs. Under CI (`CI` set) a missing Python fails the test instead of
+/// skipping it, so the cross-checks cannot silently stop running.
+pub fn python3() -> Option<Command> {
+    let ok = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(Command::new("python3"));
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "python3 is required under CI (.ci/run installs it)"
+    );
+    eprintln!("SKIPPED: python3 not found; the CPython cross-check did not run");
+    None
+}
+
+/// `python3` with numpy importable; skips (or fails under CI) as [`python3`] does.
+pub fn python3_with_numpy() -> Option<Command> {
+    let mut probe = python3()?;
+    let ok = probe
+        .args(["-c", "import numpy"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return python3();
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "numpy is required under CI (.ci/run runs `pip install numpy`)"
+    );
+    eprintln!("SKIPPED: numpy not importable; the numpy cross-check did not run");
+    None
+}
+
+/// Runs `python3 -c script args...`, feeding `stdin`; returns stdout, panicking with stderr
+/// if Python fails.
+pub fn run_python(mut python: Command, script: &str, args: &[&str], stdin: &[u8]) -> String {
+    let mut child = python
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn python3");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write to python3");
+    let out = child.wait_with_output().expect("wait for python3");
+    assert!(
+        out.status.success(),
+        "python3 failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("python output is UTF-8")
+}
+
+/// SplitMix64: a tiny, seedable generator, so a failing case is reproduced from its seed.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `lo..hi` (`hi > lo`).
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + (self.next_u64() % (hi - lo) as u64) as i64
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// `lo..hi` bytes (a random count) drawn from `alphabet`.
+    pub fn bytes_from(&mut self, alphabet: &[u8], lo: usize, hi: usize) -> Vec<u8> {
+        let n = lo + self.below(hi - lo);
+        (0..n)
+            .map(|_| alphabet[self.below(alphabet.len())])
+            .collect()
+    }
+}
