@@ -247,13 +247,13 @@ fn random_sequences_match_cpython_mmap() {
                 let step = i.checked_sub(1).and_then(|k| seq.ops.get(k));
                 panic!(
                     "recmap differs from CPython mmap: seed {} (RECMAP_PARITY_SEED={base}, \
-                     sequence {}), {:?} map at offset {} of {}\nops:\n{}\n\
+                     sequence {}), {:?} map at offset {} of a file whose mapped part is {}\nops:\n{}\n\
                      at output line {i} (op {:?}):\n  CPython: {want}\n  recmap:  {line}",
                     base.wrapping_add(seq.id),
                     seq.id,
                     seq.access,
                     seq.offset,
-                    hx(&seq.contents),
+                    hx(&seq.contents[seq.offset..]),
                     seq.ops.iter().map(Op::line).collect::<Vec<_>>().join("\n"),
                     step.map(Op::line),
                 );
@@ -290,7 +290,10 @@ fn documented_differences_from_cpython() {
     // An offset that is not a multiple of ALLOCATIONGRANULARITY.
     // (CPython checks this itself on some versions, ValueError; on others mmap(2) fails, OSError.)
     let refused = cpython("mmap.mmap(f.fileno(), 4, offset=3)");
-    assert!(["ValueError", "OSError"].contains(&refused.as_str()), "CPython said {refused}");
+    assert!(
+        ["ValueError", "OSError"].contains(&refused.as_str()),
+        "CPython said {refused}"
+    );
     let m = MapOptions::new().offset(3).len(4).open(&path).unwrap();
     assert_eq!(&m[..], b"3456");
     drop(m);

@@ -1,0 +1,628 @@
+//! Integration tests for `Map`: every row of DESIGN.md's Python-to-Rust table, every error
+//! variant, locks, and "an error leaves the file unchanged".
+
+mod common;
+
+use std::io::{BufRead, ErrorKind, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use proptest::prelude::*;
+use recmap::{Access, Advice, Error, Map, MapOptions};
+
+fn file_with(dir: &tempfile::TempDir, name: &str, contents: &[u8]) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+fn inner(err: &std::io::Error) -> &Error {
+    err.get_ref()
+        .and_then(|e| e.downcast_ref::<Error>())
+        .expect("io::Error wraps a recmap::Error")
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
+
+#[test]
+fn read_map_sees_the_file_and_refuses_every_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file_with(&dir, "f", b"hello world");
+    let mut m = Map::open(&path, Access::Read).unwrap();
+    assert_eq!(&m[..], b"hello world");
+    assert_eq!(m.access(), Access::Read);
+    assert_eq!(m.path(), Some(path.as_path()));
+
+    let read_only = |e: Error, want_op: &str| match e {
+        Error::ReadOnly {
+            access: Access::Read,
+            op,
+        } => assert_eq!(op, want_op),
+        other => panic!("expected ReadOnly, got {other:?}"),
+    };
+    read_only(m.bytes_mut().unwrap_err(), "write");
+    read_only(m.write_at(0, b"x").unwrap_err(), "write");
+    read_only(m.write_byte(b'x').unwrap_err(), "write");
+    read_only(m.move_bytes(0, 1, 2).unwrap_err(), "move bytes in");
+    read_only(m.resize(3).unwrap_err(), "resize");
+    let err = m.write(b"x").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    assert!(matches!(inner(&err), Error::ReadOnly { .. }));
+    assert_eq!(m.tell(), 0);
+    m.flush().unwrap(); // nothing to write back: not an error, as in Python
+    drop(m);
+    assert_eq!(read(&path), b"hello world");
+}
+
+#[test]
+fn write_map_writes_through_to_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file_with(&dir, "f", b"hello world");
+    let mut m = Map::open(&path, Access::Write).unwrap();
+    m.bytes_mut().unwrap()[0..5].copy_from_slice(b"HELLO"); // m[0:5] = b"HELLO"
+    m.write_at(6, b"W").unwrap();
+    m.flush().unwrap();
+    assert_eq!(read(&path), b"HELLO World");
+    drop(m); // drop flushes too
+    assert_eq!(read(&path), b"HELLO World");
+}
+
+#[test]
+fn copy_map_changes_memory_never_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file_with(&dir, "f", b"hello world");
+    let mut m = Map::open(&path, Access::Copy).unwrap();
+    m.write_at(0, b"J").unwrap();
+    m.write_all(b"XY").unwrap();
+    m.flush().unwrap();
+    assert_eq!(&m[..], b"XYllo world");
+    assert!(matches!(
+        m.resize(20),
+        Err(Error::ReadOnly {
+            access: Access::Copy,
+            op: "resize"
+        })
+    ));
+    m.close().unwrap();
+    assert_eq!(read(&path), b"hello world");
+}
+
+#[test]
+fn length_past_the_end_extends_for_write_and_is_refused_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file_with(&dir, "f", b"abc");
+    for access in [Access::Read, Access::Copy] {
+        let err = MapOptions::new()
+            .access(access)
+            .len(5)
+            .open(&path)
+            .unwrap_err();
+        match err {
+            Error::PastEndOfFile {
+                path: p,
+                offset: 0,
+                len: 5,
+                file_len: 3,
+            } => assert_eq!(p, path),
+            other => panic!("{other:?}"),
+        }
+        let err = MapOptions::new()
+            .access(access)
+            .offset(4)
+            .open(&path)
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::PastEndOfFile {
+                    offset: 4,
+                    file_len: 3,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+    assert_eq!(read(&path), b"abc");
+    let m = MapOptions::new()
+        .access(Access::Write)
+        .offset(1)
+        .len(6)
+        .open(&path)
+        .unwrap();
+    assert_eq!(&m[..], b"bc\0\0\0\0");
+    drop(m);
+    assert_eq!(read(&path), b"abc\0\0\0\0");
+}
+
+#[test]
+fn any_offset_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let contents: Vec<u8> = (0..3 * recmap::page_size())
+        .map(|i| (i % 251) as u8)
+        .collect();
+    let path = file_with(&dir, "f", &contents);
+    for offset in [1, 7, 4095, 4096, 4097, 8191] {
+        let m = MapOptions::new()
+            .offset(offset as u64)
+            .len(100)
+            .open(&path)
+            .unwrap();
+        assert_eq!(&m[..], &contents[offset..offset + 100], "offset {offset}");
+        assert_eq!(m.offset(), offset as u64);
+    }
+    let m = MapOptions::new().offset(5000).open(&path).unwrap();
+    assert_eq!(m.len(), contents.len() - 5000);
+}
+
+#[test]
+fn resize_with_offset_sets_the_file_to_offset_plus_len() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file_with(&dir, "f", b"0123456789");
+    let mut m = MapOptions::new()
+        .access(Access::Write)
+        .offset(4)
+        .open(&path)
+        .unwrap();
+    m.resize(8).unwrap();
+    assert_eq!(&m[..], b"456789\0\0");
+    assert_eq!(m.file_size().unwrap(), 12);
+    m.resize(2).unwrap();
+    assert_eq!(&m[..], b"45");
+    drop(m);
+    assert_eq!(read(&path), b"012345");
+}
+
+#[test]
+fn resize_to_zero_gives_an_empty_map_and_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file_with(&dir, "f", b"abc");
+    let mut m = Map::open(&path, Access::Write).unwrap();
+    m.read_slice(2);
+    m.resize(0).unwrap();
+    assert!(m.is_empty());
+    assert_eq!(m.tell(), 2); // the cursor stays, as in Python
+    assert_eq!(m.read_slice(5), b"");
+    assert!(m.read_byte().is_err());
+    m.resize(4).unwrap();
+    assert_eq!(&m[..], b"\0\0\0\0");
+    drop(m);
+    assert_eq!(read(&path), b"\0\0\0\0");
+}
+
+#[test]
+fn anonymous_maps_are_zeroed_private_and_resizable() {
+    let mut m = Map::anon(10).unwrap();
+    assert_eq!(&m[..], &[0; 10]);
+    assert_eq!(m.path(), None);
+    m.write_at(0, b"0123456789").unwrap();
+    m.resize(4).unwrap();
+    assert_eq!(&m[..], b"0123");
+    m.resize(6).unwrap();
+    assert_eq!(&m[..], b"0123\0\0");
+    assert_eq!(m.file_size().unwrap(), 6);
+    m.flush().unwrap();
+    m.flush_range(0, 6).unwrap();
+    let empty = Map::anon(0).unwrap();
+    assert!(empty.is_empty());
+}
+
+#[test]
+fn empty_files_map_as_empty_maps() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file_with(&dir, "f", b"");
+    for access in [Access::Read, Access::Write, Access::Copy] {
+        let mut m = Map::open(&path, access).unwrap();
+        assert!(m.is_empty());
+        assert_eq!(m.read_slice(4), b"");
+        assert_eq!(m.readline(), b"");
+        assert!(matches!(
+            m.read_byte(),
+            Err(Error::OutOfBounds {
+                offset: 0,
+                len: 1,
+                map_len: 0
+            })
+        ));
+        assert_eq!(m.find(b"", ..), Some(0));
+        assert_eq!(m.find(b"a", ..), None);
+        m.flush().unwrap();
+        m.advise(Advice::Sequential).unwrap();
+    }
+}
+
+#[test]
+fn slicing_never_moves_the_cursor() {
+    let mut m = Map::anon(30).unwrap();
+    m.write_at(0, b"Lorem ipsum dolor sit amet, co").unwrap();
+    assert_eq!(m.read_slice(10), b"Lorem ipsu");
+    assert_eq!(&m[..10], b"Lorem ipsu");
+    assert_eq!(m.read_slice(10), b"m dolor si");
+    assert_eq!(m.tell(), 20);
+}
+
+#[test]
+fn file_api_reads_lines_bytes_and_the_rest() {
+    let mut m = Map::anon(9).unwrap();
+    m.write_at(0, b"ab\n\ncd\nef").unwrap();
+    assert_eq!(m.read_byte().unwrap(), b'a');
+    assert_eq!(m.readline(), b"b\n");
+    assert_eq!(m.readline(), b"\n");
+    assert_eq!(m.read_slice(usize::MAX), b"cd\nef"); // Python's read()
+    assert_eq!(m.readline(), b"");
+    assert!(matches!(
+        m.read_byte(),
+        Err(Error::OutOfBounds {
+            offset: 9,
+            len: 1,
+            map_len: 9
+        })
+    ));
+
+    m.rewind().unwrap();
+    let lines: Vec<Vec<u8>> = BufRead::split(&mut m, b'\n').map(Result::unwrap).collect();
+    assert_eq!(lines, [&b"ab"[..], b"", b"cd", b"ef"]);
+    m.rewind().unwrap();
+    let mut buf = [0u8; 4];
+    assert_eq!(m.read(&mut buf).unwrap(), 4);
+    assert_eq!(&buf, b"ab\n\n");
+    let mut rest = Vec::new();
+    m.read_to_end(&mut rest).unwrap();
+    assert_eq!(rest, b"cd\nef");
+    assert_eq!(m.fill_buf().unwrap(), b"");
+}
+
+#[test]
+fn write_is_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file_with(&dir, "f", b"......");
+    let mut m = Map::open(&path, Access::Write).unwrap();
+    m.write_all(b"abcd").unwrap();
+    let err = m.write(b"xyz").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(matches!(
+        inner(&err),
+        Error::OutOfBounds {
+            offset: 4,
+            len: 3,
+            map_len: 6
+        }
+    ));
+    assert_eq!(m.tell(), 4);
+    m.write_byte(b'e').unwrap();
+    m.write_byte(b'f').unwrap();
+    assert!(matches!(
+        m.write_byte(b'g'),
+        Err(Error::OutOfBounds {
+            offset: 6,
+            len: 1,
+            map_len: 6
+        })
+    ));
+    m.close().unwrap();
+    assert_eq!(read(&path), b"abcdef");
+}
+
+#[test]
+fn seek_from_all_three_origins_and_out_of_range() {
+    let mut m = Map::anon(10).unwrap();
+    assert_eq!(m.seek(SeekFrom::Start(4)).unwrap(), 4);
+    assert_eq!(m.seek(SeekFrom::Current(3)).unwrap(), 7);
+    assert_eq!(m.seek(SeekFrom::End(-1)).unwrap(), 9);
+    assert_eq!(m.seek(SeekFrom::End(0)).unwrap(), 10);
+    assert_eq!(m.stream_position().unwrap(), 10);
+    for bad in [
+        SeekFrom::Start(11),
+        SeekFrom::Current(1),
+        SeekFrom::End(-11),
+        SeekFrom::End(1),
+    ] {
+        let err = m.seek(bad).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(matches!(
+            inner(&err),
+            Error::SeekOutOfRange { map_len: 10, .. }
+        ));
+        assert_eq!(m.tell(), 10);
+    }
+    let err = m.seek(SeekFrom::Current(-11)).unwrap_err();
+    assert!(matches!(
+        inner(&err),
+        Error::SeekOutOfRange {
+            target: -1,
+            map_len: 10
+        }
+    ));
+}
+
+#[test]
+fn find_and_rfind_with_ranges() {
+    let mut m = Map::anon(12).unwrap();
+    m.write_at(0, b"abcXabcXabcX").unwrap();
+    assert_eq!(m.find(b"abc", ..), Some(0));
+    assert_eq!(m.find(b"abc", 1..), Some(4));
+    assert_eq!(m.find(b"abc", 1..6), None);
+    assert_eq!(m.find(b"abc", 1..7), Some(4));
+    assert_eq!(m.find(b"abc", 100..), None);
+    assert_eq!(m.rfind(b"abc", ..), Some(8));
+    assert_eq!(m.rfind(b"abc", ..=10), Some(8));
+    assert_eq!(m.rfind(b"abc", ..10), Some(4));
+    assert_eq!(m.rfind(b"Q", ..), None);
+    assert_eq!(m.tell(), 0);
+}
+
+#[test]
+fn move_bytes_overlapping_both_ways_and_out_of_bounds() {
+    let mut m = Map::anon(8).unwrap();
+    m.write_at(0, b"abcdefgh").unwrap();
+    m.move_bytes(1, 0, 4).unwrap();
+    assert_eq!(&m[..], b"aabcdfgh");
+    m.move_bytes(0, 2, 6).unwrap();
+    assert_eq!(&m[..], b"bcdfghgh");
+    for (d, s, c) in [(5, 0, 4), (0, 5, 4), (usize::MAX, 0, 2)] {
+        assert!(matches!(
+            m.move_bytes(d, s, c),
+            Err(Error::OutOfBounds { .. })
+        ));
+    }
+    assert_eq!(&m[..], b"bcdfghgh");
+}
+
+#[test]
+fn flush_and_advise_ranges_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f");
+    let mut m = Map::create(&path, 3 * recmap::page_size()).unwrap();
+    m.write_at(5000, b"data").unwrap();
+    m.flush_range(4999, 10).unwrap();
+    m.flush_async().unwrap();
+    assert_eq!(&read(&path)[5000..5004], b"data");
+    let len = m.len();
+    assert!(matches!(
+        m.flush_range(len - 1, 2),
+        Err(Error::OutOfBounds { len: 2, .. })
+    ));
+    m.advise(Advice::Random).unwrap();
+    m.advise_range(Advice::WillNeed, 10, 100).unwrap();
+    assert!(matches!(
+        m.advise_range(Advice::Normal, len, 1),
+        Err(Error::OutOfBounds { .. })
+    ));
+}
+
+#[test]
+fn create_makes_extends_but_never_shrinks() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new");
+    let m = Map::create(&path, 1_000_000).unwrap();
+    assert_eq!(m.len(), 1_000_000);
+    m.close().unwrap();
+    assert_eq!(read(&path).len(), 1_000_000);
+    let long = file_with(&dir, "long", b"0123456789");
+    let m = Map::create(&long, 4).unwrap();
+    assert_eq!(&m[..], b"0123");
+    assert_eq!(m.file_size().unwrap(), 10);
+}
+
+#[test]
+fn missing_file_is_an_io_error_naming_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing.bin");
+    let err = Map::open(&path, Access::Read).unwrap_err();
+    match &err {
+        Error::Io {
+            path: Some(p),
+            op: "open",
+            source,
+        } => {
+            assert_eq!(p, &path);
+            assert_eq!(source.kind(), ErrorKind::NotFound);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("missing.bin"), "{err}");
+}
+
+#[test]
+fn one_writer_or_many_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file_with(&dir, "f", b"abc");
+    let r1 = Map::open(&path, Access::Read).unwrap();
+    let r2 = Map::open(&path, Access::Copy).unwrap();
+    match Map::open(&path, Access::Write).unwrap_err() {
+        Error::Locked {
+            path: p,
+            exclusive: true,
+        } => assert_eq!(p, path),
+        other => panic!("{other:?}"),
+    }
+    drop((r1, r2));
+    let w = Map::open(&path, Access::Write).unwrap();
+    assert!(matches!(
+        Map::open(&path, Access::Read),
+        Err(Error::Locked {
+            exclusive: false,
+            ..
+        })
+    ));
+    assert!(matches!(
+        Map::open(&path, Access::Write),
+        Err(Error::Locked {
+            exclusive: true,
+            ..
+        })
+    ));
+    let err = Map::open(&path, Access::Read).unwrap_err();
+    assert!(err.to_string().contains("locked"), "{err}");
+    drop(w);
+    Map::open(&path, Access::Write).unwrap();
+}
+
+#[test]
+fn wait_for_lock_waits_until_the_writer_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file_with(&dir, "f", b"old");
+    let mut w = Map::open(&path, Access::Write).unwrap();
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        w.write_at(0, b"new").unwrap();
+        // `w` drops here: flushed, then unlocked.
+    });
+    let m = MapOptions::new().wait_for_lock(true).open(&path).unwrap();
+    assert_eq!(&m[..], b"new");
+    writer.join().unwrap();
+}
+
+#[test]
+fn open_unlocked_ignores_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file_with(&dir, "f", b"abc");
+    let _w = Map::open(&path, Access::Write).unwrap();
+    // SAFETY: `_w` is not used to write or truncate while `m` lives.
+    let m = unsafe { MapOptions::new().open_unlocked(&path) }.unwrap();
+    assert_eq!(&m[..], b"abc");
+}
+
+#[test]
+fn locks_are_real_os_locks_seen_by_other_processes() {
+    let Some(mut python) = common::python3() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = file_with(&dir, "f", b"abc");
+    // A Python process takes flock(LOCK_EX), says so, and holds it until its stdin closes.
+    let mut child = python
+        .args([
+            "-c",
+            "import fcntl, sys\nf = open(sys.argv[1], 'r+b')\nfcntl.flock(f, fcntl.LOCK_EX)\n\
+             print('locked', flush=True)\nsys.stdin.read()",
+            path.to_str().unwrap(),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "locked");
+    assert!(matches!(
+        Map::open(&path, Access::Read),
+        Err(Error::Locked { .. })
+    ));
+    drop(child.stdin.take());
+    child.wait().unwrap();
+    Map::open(&path, Access::Write).unwrap();
+}
+
+#[test]
+fn page_size_and_granularity_match_python() {
+    let Some(python) = common::python3() else {
+        return;
+    };
+    let out = common::run_python(
+        python,
+        "import mmap; print(mmap.PAGESIZE, mmap.ALLOCATIONGRANULARITY)",
+        &[],
+        b"",
+    );
+    assert_eq!(
+        out.trim(),
+        format!(
+            "{} {}",
+            recmap::page_size(),
+            recmap::allocation_granularity()
+        )
+    );
+}
+
+#[test]
+fn populate_maps_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file_with(&dir, "f", &[7u8; 10_000]);
+    let m = MapOptions::new().populate(true).open(&path).unwrap();
+    assert!(m.iter().all(|&b| b == 7));
+}
+
+#[test]
+fn debug_shows_the_facts() {
+    let m = Map::anon(3).unwrap();
+    let s = format!("{m:?}");
+    assert!(s.contains("len: 3") && s.contains("access: Write"), "{s}");
+}
+
+/// A `Vec<u8>` model of Python's mmap for the operations that need no file.
+#[derive(Debug, Clone)]
+enum ModelOp {
+    WriteAt(usize, Vec<u8>),
+    Move(usize, usize, usize),
+    Read(usize),
+    Seek(usize),
+    Find(Vec<u8>, usize, usize),
+    Rfind(Vec<u8>, usize, usize),
+}
+
+fn model_op() -> impl Strategy<Value = ModelOp> {
+    let small = || prop::collection::vec(prop::sample::select(b"ab\n".to_vec()), 0..4);
+    prop_oneof![
+        (0..40usize, small()).prop_map(|(o, d)| ModelOp::WriteAt(o, d)),
+        (0..40usize, 0..40usize, 0..20usize).prop_map(|(d, s, c)| ModelOp::Move(d, s, c)),
+        (0..40usize).prop_map(ModelOp::Read),
+        (0..40usize).prop_map(ModelOp::Seek),
+        (small(), 0..40usize, 0..40usize).prop_map(|(n, s, e)| ModelOp::Find(n, s, e)),
+        (small(), 0..40usize, 0..40usize).prop_map(|(n, s, e)| ModelOp::Rfind(n, s, e)),
+    ]
+}
+
+/// Python's find on a byte string, written the slow and obvious way.
+fn naive_find(hay: &[u8], needle: &[u8], start: usize, end: usize, reverse: bool) -> Option<usize> {
+    let (start, end) = (start.min(hay.len()), end.min(hay.len()));
+    let mut hits =
+        (start..=end).filter(|&i| i + needle.len() <= end && hay[i..i + needle.len()] == *needle);
+    if reverse {
+        hits.next_back()
+    } else {
+        hits.next()
+    }
+}
+
+proptest! {
+    #[test]
+    fn map_matches_a_vec_model(init in prop::collection::vec(any::<u8>(), 0..32),
+                               ops in prop::collection::vec(model_op(), 0..40)) {
+        let mut m = Map::anon(init.len()).unwrap();
+        m.write_at(0, &init).unwrap();
+        let (mut model, mut pos) = (init.clone(), 0usize);
+        for op in ops {
+            match op {
+                ModelOp::WriteAt(o, d) => {
+                    let fits = o + d.len() <= model.len();
+                    prop_assert_eq!(m.write_at(o, &d).is_ok(), fits);
+                    if fits { model[o..o + d.len()].copy_from_slice(&d); }
+                }
+                ModelOp::Move(d, s, c) => {
+                    let fits = d + c <= model.len() && s + c <= model.len();
+                    prop_assert_eq!(m.move_bytes(d, s, c).is_ok(), fits);
+                    if fits { model.copy_within(s..s + c, d); }
+                }
+                ModelOp::Read(n) => {
+                    let end = (pos + n).min(model.len()).max(pos);
+                    prop_assert_eq!(m.read_slice(n), model.get(pos..end).unwrap_or_default());
+                    pos = end;
+                }
+                ModelOp::Seek(p) => {
+                    let ok = p <= model.len();
+                    prop_assert_eq!(m.seek(SeekFrom::Start(p as u64)).is_ok(), ok);
+                    if ok { pos = p; }
+                }
+                ModelOp::Find(n, s, e) => prop_assert_eq!(m.find(&n, s..e), naive_find(&model, &n, s, e, false)),
+                ModelOp::Rfind(n, s, e) => prop_assert_eq!(m.rfind(&n, s..e), naive_find(&model, &n, s, e, true)),
+            }
+            prop_assert_eq!(&m[..], &model[..]);
+            prop_assert_eq!(m.tell(), pos);
+        }
+    }
+}
