@@ -23,10 +23,30 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// The derive's output names `::recmap::…`; this makes that path work inside recmap too.
+extern crate self as recmap;
+
+mod derive_support;
+mod dtype;
 mod error;
 pub mod map;
+mod record;
 mod sys;
+pub mod view;
 
+pub use dtype::{ByteOrder, Dtype, Field, ScalarKind};
 pub use error::{Error, Result};
 pub use map::{Access, Advice, Map, MapOptions};
+/// Derives [`Record`] for a `#[repr(C)]` struct, checking its layout at compile time.
+///
+/// See the `recmap-derive` crate for what it checks and emits.
+pub use recmap_derive::Record;
+pub use record::Record;
 pub use sys::{allocation_granularity, page_size};
+pub use view::View;
+
+/// Support for `#[derive(Record)]`'s generated code; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::derive_support::*;
+}

@@ -1,1 +1,233 @@
-//! `#[derive(Record)]` for recmap (filled in by the typed-views work).
+//! `#[derive(Record)]` for [recmap](https://docs.rs/recmap): use it as `recmap::Record`.
+//!
+//! On a struct, at compile time, it:
+//! - requires `#[repr(C)]` or `#[repr(transparent)]`, and refuses generics, enums, unions,
+//!   references, pointers, `bool`, `char`, slices, tuples and empty structs, with an error at
+//!   the offending item;
+//! - requires every field to be a `recmap::Record` (a trait-bound error at the field's type);
+//! - refuses implicit padding, naming the field to follow with an explicit `_pad: [u8; N]`
+//!   (checked by emitted `const` assertions on `offset_of!` and `size_of`, as bytemuck does);
+//! - implements `recmap::Record` with the layout: each field's name, offset, size, Rust type
+//!   and numpy dtype. Fields whose name starts with `_` are described as opaque bytes
+//!   (numpy `|V<n>`), which is how explicit padding shows in numpy.
+//!
+//! ```
+//! #[derive(recmap::Record)]
+//! #[repr(C)]
+//! struct Trade { id: u64, price: f64, qty: u32, side: u8, _pad: [u8; 3] }
+//!
+//! use recmap::Record;
+//! assert_eq!(
+//!     Trade::DTYPE.descr(),
+//!     "[('id', '<u8'), ('price', '<f8'), ('qty', '<u4'), ('side', '|u1'), ('_pad', '|V3')]"
+//! );
+//! ```
+
+use proc_macro::TokenStream;
+use proc_macro2::TokenStream as TokenStream2;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields, Type, parse_macro_input};
+
+/// Derives `recmap::Record`; see the [crate docs](crate).
+#[proc_macro_derive(Record)]
+pub fn derive_record(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
+    let name = &input.ident;
+    let data = match &input.data {
+        Data::Struct(s) => s,
+        Data::Enum(e) => {
+            return Err(syn::Error::new(
+                e.enum_token.span,
+                "#[derive(Record)] does not support enums: not every bit pattern is a valid \
+                 variant; store the discriminant in an integer field instead",
+            ));
+        }
+        Data::Union(u) => {
+            return Err(syn::Error::new(
+                u.union_token.span,
+                "#[derive(Record)] does not support unions: their layout cannot be described \
+                 field by field; use a struct, or a byte array field",
+            ));
+        }
+    };
+    if !input.generics.params.is_empty() {
+        return Err(syn::Error::new(
+            input.generics.span(),
+            "#[derive(Record)] does not support generic structs: a record's layout must be \
+             fixed; write a concrete struct for each layout",
+        ));
+    }
+    check_repr(input)?;
+
+    let fields: Vec<(String, &syn::Field)> = match &data.fields {
+        Fields::Named(named) => named
+            .named
+            .iter()
+            .map(|f| {
+                (
+                    f.ident
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                    f,
+                )
+            })
+            .collect(),
+        Fields::Unnamed(unnamed) => unnamed
+            .unnamed
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (format!("f{i}"), f))
+            .collect(),
+        Fields::Unit => Vec::new(),
+    };
+    if fields.is_empty() {
+        return Err(syn::Error::new(
+            name.span(),
+            "#[derive(Record)] needs at least one field: a record must have bytes",
+        ));
+    }
+    for (_, field) in &fields {
+        check_field_type(&field.ty)?;
+    }
+
+    let type_name = name.to_string();
+    let member = |i: usize, field: &syn::Field| match &field.ident {
+        Some(ident) => quote!(#ident),
+        None => {
+            let index = syn::Index::from(i);
+            quote!(#index)
+        }
+    };
+
+    let assert_fields = fields.iter().map(|(_, f)| {
+        let ty = &f.ty;
+        quote_spanned!(ty.span()=> ::recmap::__private::assert_record::<#ty>();)
+    });
+    let padding_checks = fields.iter().enumerate().map(|(i, (field_name, f))| {
+        let ty = &f.ty;
+        let this = member(i, f);
+        let end = quote!(::core::mem::offset_of!(#name, #this) + ::core::mem::size_of::<#ty>());
+        let (next_start, next_name) = match fields.get(i + 1) {
+            Some((next_name, next)) => {
+                let next = member(i + 1, next);
+                (
+                    quote!(::core::mem::offset_of!(#name, #next)),
+                    quote!(::core::option::Option::Some(#next_name)),
+                )
+            }
+            None => (
+                quote!(::core::mem::size_of::<#name>()),
+                quote!(::core::option::Option::None),
+            ),
+        };
+        quote_spanned!(f.span()=>
+            ::recmap::__private::assert_no_padding(#type_name, #field_name, #next_name, #next_start - (#end));
+        )
+    });
+    let field_descs = fields.iter().enumerate().map(|(i, (field_name, f))| {
+        let ty = &f.ty;
+        let this = member(i, f);
+        let ty_text = quote!(#ty).to_string().replace(' ', "");
+        let dtype = if field_name.starts_with('_') {
+            quote!(&::recmap::Dtype::Void(::core::mem::size_of::<#ty>()))
+        } else {
+            quote!(&<#ty as ::recmap::Record>::DTYPE)
+        };
+        quote! {
+            ::recmap::Field {
+                name: #field_name,
+                offset: ::core::mem::offset_of!(#name, #this),
+                size: ::core::mem::size_of::<#ty>(),
+                ty: #ty_text,
+                dtype: #dtype,
+            }
+        }
+    });
+
+    Ok(quote! {
+        const _: () = {
+            #(#assert_fields)*
+            #(#padding_checks)*
+        };
+
+        // SAFETY: the `const` block above compiles only if every field is a `Record` (no
+        // invalid bit patterns, no padding, no `UnsafeCell`) and no byte of the struct lies
+        // outside a field; `#[repr(C)]`/`#[repr(transparent)]` (checked by the derive) fixes
+        // that layout, and the struct has at least one non-empty field. DTYPE lists every
+        // field with its offset and size, so its size is the struct's size.
+        #[automatically_derived]
+        #[allow(clippy::undocumented_unsafe_blocks)]
+        unsafe impl ::recmap::Record for #name {
+            const DTYPE: ::recmap::Dtype = ::recmap::Dtype::Struct(&[#(#field_descs),*]);
+        }
+    })
+}
+
+/// `#[repr(C)]` or `#[repr(transparent)]` must be present (`packed`/`align` may accompany C).
+fn check_repr(input: &DeriveInput) -> syn::Result<()> {
+    let mut fixed = false;
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("repr")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("C") || meta.path.is_ident("transparent") {
+                fixed = true;
+            }
+            // Consume `align(N)` / `packed(N)` arguments; other reprs do not fix a layout.
+            if meta.input.peek(syn::token::Paren) {
+                let content;
+                syn::parenthesized!(content in meta.input);
+                let _: TokenStream2 = content.parse()?;
+            }
+            Ok(())
+        })?;
+    }
+    if fixed {
+        Ok(())
+    } else {
+        Err(syn::Error::new(
+            input.ident.span(),
+            "#[derive(Record)] needs #[repr(C)] (or #[repr(transparent)]) on the struct: Rust's \
+             default layout may reorder fields, so their offsets could not be described",
+        ))
+    }
+}
+
+/// Types that can never be records, refused with a message of their own.
+fn check_field_type(ty: &Type) -> syn::Result<()> {
+    let refuse = |msg: &str| Err(syn::Error::new(ty.span(), msg));
+    match ty {
+        Type::Reference(_) => refuse(
+            "a Record cannot hold references: their addresses mean nothing in a file; store \
+             an index or offset instead",
+        ),
+        Type::Ptr(_) => refuse(
+            "a Record cannot hold raw pointers: their addresses mean nothing in a file; store \
+             an index or offset instead",
+        ),
+        Type::Slice(_) => {
+            refuse("a Record cannot hold a slice: records have a fixed size; use an array `[T; N]`")
+        }
+        Type::Tuple(_) => refuse(
+            "a Record cannot hold a tuple: tuple layout is unspecified; use a #[repr(C)] struct with #[derive(Record)]",
+        ),
+        Type::Array(array) => check_field_type(&array.elem),
+        Type::Paren(inner) => check_field_type(&inner.elem),
+        Type::Group(inner) => check_field_type(&inner.elem),
+        Type::Path(path) if path.qself.is_none() && path.path.is_ident("bool") => refuse(
+            "a Record cannot hold `bool`: only 0 and 1 are valid, and a file may hold any byte; \
+             use `u8` (0 = false)",
+        ),
+        Type::Path(path) if path.qself.is_none() && path.path.is_ident("char") => refuse(
+            "a Record cannot hold `char`: not every u32 is a valid char; use `u32` and \
+             `char::from_u32`",
+        ),
+        _ => Ok(()),
+    }
+}

@@ -74,7 +74,8 @@ impl Region {
 ///   [`write_byte`](Map::write_byte) and the [`std::io`] traits `Read`, `BufRead`, `Write` and
 ///   `Seek`. Slicing never moves the cursor.
 ///
-/// Typed access (`&[u32]`, `&mut Trade`, …) is in the typed-view layer.
+/// Typed access (`&[u32]`, `&mut Trade`, …) is in [`crate::view`]: [`Map::cast`],
+/// [`Map::at_mut`], [`Map::read_at`], ….
 ///
 /// # Examples
 ///
@@ -271,7 +272,7 @@ impl Map {
     }
 
     /// The writable mapping, or `Error::ReadOnly` naming `op`.
-    fn writable(&mut self, op: &'static str) -> Result<&mut [u8]> {
+    pub(crate) fn writable(&mut self, op: &'static str) -> Result<&mut [u8]> {
         match &mut self.region {
             Region::Writable(m) => Ok(m),
             Region::ReadOnly(_) => Err(Error::ReadOnly {

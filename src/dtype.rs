@@ -1,0 +1,276 @@
+//! Layout descriptions of [`Record`](crate::Record) types, and their numpy dtypes.
+
+use std::fmt::{self, Write as _};
+
+/// The layout of a [`Record`](crate::Record) type, as numpy would describe it.
+///
+/// Built at compile time (every `Record` has a `const DTYPE`), used by tables to check a file
+/// against a type and by tools to decode records without the Rust type.
+///
+/// # Examples
+///
+/// ```
+/// use recmap::{Dtype, Record};
+/// assert_eq!(f64::DTYPE.descr(), "'<f8'");
+/// assert_eq!(<[f32; 4]>::DTYPE.descr(), "('<f4', (4,))");
+/// assert_eq!(u8::DTYPE.size(), 1);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Dtype {
+    /// A number.
+    Scalar {
+        /// Integer, unsigned or float.
+        kind: ScalarKind,
+        /// Size in bytes.
+        size: usize,
+        /// Byte order; [`ByteOrder::NotApplicable`] for one-byte types.
+        order: ByteOrder,
+    },
+    /// `[T; len]`: numpy's subarray.
+    Array {
+        /// The element type.
+        elem: &'static Dtype,
+        /// The number of elements.
+        len: usize,
+    },
+    /// A struct: numpy's structured dtype, fields in order, without gaps.
+    Struct(&'static [Field]),
+    /// Opaque bytes (numpy's `V`): the type of fields whose name starts with `_`, such as
+    /// explicit padding.
+    Void(usize),
+}
+
+/// What kind of number a [`Dtype::Scalar`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScalarKind {
+    /// Signed integer (numpy `i`).
+    Int,
+    /// Unsigned integer (numpy `u`).
+    Uint,
+    /// IEEE 754 float (numpy `f`).
+    Float,
+}
+
+/// The byte order of a [`Dtype::Scalar`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ByteOrder {
+    /// Least significant byte first (numpy `<`).
+    Little,
+    /// Most significant byte first (numpy `>`).
+    Big,
+    /// One-byte types (numpy `|`).
+    NotApplicable,
+}
+
+impl ByteOrder {
+    /// The byte order of this machine.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use recmap::ByteOrder;
+    /// assert_ne!(ByteOrder::NATIVE, ByteOrder::NotApplicable);
+    /// ```
+    pub const NATIVE: ByteOrder = if cfg!(target_endian = "little") {
+        ByteOrder::Little
+    } else {
+        ByteOrder::Big
+    };
+}
+
+/// One field of a [`Dtype::Struct`].
+///
+/// # Examples
+///
+/// ```
+/// #[derive(recmap::Record)]
+/// #[repr(C)]
+/// struct Sample { t: u32, v: f32 }
+///
+/// let f = &<Sample as recmap::Record>::FIELDS[1];
+/// assert_eq!((f.name, f.offset, f.size, f.ty), ("v", 4, 4, "f32"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Field {
+    /// The field's name (`f0`, `f1`, … for tuple structs, as numpy names them).
+    pub name: &'static str,
+    /// Offset from the start of the record, in bytes.
+    pub offset: usize,
+    /// Size in bytes.
+    pub size: usize,
+    /// The Rust type as written in the struct.
+    pub ty: &'static str,
+    /// The field's layout.
+    pub dtype: &'static Dtype,
+}
+
+impl Dtype {
+    /// A native-byte-order scalar (the primitives' dtypes).
+    pub(crate) const fn native(kind: ScalarKind, size: usize) -> Dtype {
+        Dtype::Scalar {
+            kind,
+            size,
+            order: if size == 1 {
+                ByteOrder::NotApplicable
+            } else {
+                ByteOrder::NATIVE
+            },
+        }
+    }
+
+    /// Size in bytes of one value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use recmap::Record;
+    /// assert_eq!(<[[u16; 3]; 2]>::DTYPE.size(), 12);
+    /// ```
+    pub const fn size(&self) -> usize {
+        match *self {
+            Dtype::Scalar { size, .. } | Dtype::Void(size) => size,
+            Dtype::Array { elem, len } => elem.size() * len,
+            Dtype::Struct(fields) => match fields.last() {
+                Some(f) => f.offset + f.size,
+                None => 0,
+            },
+        }
+    }
+
+    /// The innermost element type and the array dimensions around it: `[[f32; 4]; 2]` is
+    /// `f32` with shape `[2, 4]`; a non-array type has an empty shape.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use recmap::Record;
+    /// let (base, shape) = <[[f32; 4]; 2]>::DTYPE.base_and_shape();
+    /// assert_eq!((*base, shape), (f32::DTYPE, vec![2, 4]));
+    /// ```
+    pub fn base_and_shape(&self) -> (&Dtype, Vec<usize>) {
+        let mut shape = Vec::new();
+        let mut base = self;
+        while let Dtype::Array { elem, len } = base {
+            shape.push(*len);
+            base = elem;
+        }
+        (base, shape)
+    }
+
+    /// numpy's type string for a scalar or void type (`'<u8'`, `'|u1'`, `'>f4'`, `'|V3'`),
+    /// without quotes; `None` for arrays and structs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use recmap::Record;
+    /// use zerocopy::byteorder::{BigEndian, U32};
+    /// assert_eq!(<U32<BigEndian>>::DTYPE.type_str().as_deref(), Some(">u4"));
+    /// assert_eq!(<[u8; 2]>::DTYPE.type_str(), None);
+    /// ```
+    pub fn type_str(&self) -> Option<String> {
+        match *self {
+            Dtype::Scalar { kind, size, order } => {
+                let order = match order {
+                    ByteOrder::Little => '<',
+                    ByteOrder::Big => '>',
+                    ByteOrder::NotApplicable => '|',
+                };
+                let kind = match kind {
+                    ScalarKind::Int => 'i',
+                    ScalarKind::Uint => 'u',
+                    ScalarKind::Float => 'f',
+                };
+                Some(format!("{order}{kind}{size}"))
+            }
+            Dtype::Void(size) => Some(format!("|V{size}")),
+            Dtype::Array { .. } | Dtype::Struct(_) => None,
+        }
+    }
+
+    /// The Python literal numpy uses to describe this type: what `numpy.dtype(...).descr`
+    /// prints for a struct (`[('id', '<u8'), ('v', '<f4', (4,))]`), the quoted type string for
+    /// a scalar (`'<f8'`, numpy's `dtype.str`), and `(base, shape)` for an array
+    /// (`('<f4', (4,))`, numpy's subarray form).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// #[derive(recmap::Record)]
+    /// #[repr(C)]
+    /// struct Trade { id: u64, price: f64, qty: u32, side: u8, _pad: [u8; 3] }
+    ///
+    /// use recmap::Record;
+    /// assert_eq!(
+    ///     Trade::DTYPE.descr(),
+    ///     "[('id', '<u8'), ('price', '<f8'), ('qty', '<u4'), ('side', '|u1'), ('_pad', '|V3')]"
+    /// );
+    /// ```
+    pub fn descr(&self) -> String {
+        let mut out = String::new();
+        self.write_descr(&mut out);
+        out
+    }
+
+    fn write_descr(&self, out: &mut String) {
+        let (base, shape) = self.base_and_shape();
+        if shape.is_empty() {
+            base.write_base_descr(out);
+        } else {
+            out.push('(');
+            base.write_base_descr(out);
+            out.push_str(", ");
+            write_shape(out, &shape);
+            out.push(')');
+        }
+    }
+
+    /// A scalar, void or struct (never an array).
+    fn write_base_descr(&self, out: &mut String) {
+        match self {
+            Dtype::Struct(fields) => {
+                out.push('[');
+                for (i, f) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    let (base, shape) = f.dtype.base_and_shape();
+                    let _ = write!(out, "('{}', ", f.name);
+                    base.write_base_descr(out);
+                    if !shape.is_empty() {
+                        out.push_str(", ");
+                        write_shape(out, &shape);
+                    }
+                    out.push(')');
+                }
+                out.push(']');
+            }
+            other => {
+                let _ = write!(out, "'{}'", other.type_str().unwrap_or_default());
+            }
+        }
+    }
+}
+
+/// A Python tuple: `(4,)`, `(2, 4)`.
+fn write_shape(out: &mut String, shape: &[usize]) {
+    out.push('(');
+    for (i, n) in shape.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "{n}");
+    }
+    if shape.len() == 1 {
+        out.push(',');
+    }
+    out.push(')');
+}
+
+impl fmt::Display for Dtype {
+    /// The same text as [`Dtype::descr`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.descr())
+    }
+}
