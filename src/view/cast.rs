@@ -22,7 +22,7 @@ const fn record_size<T: Record>() -> usize {
 fn check_align<T: Record>(bytes: &[u8], offset: usize) -> Result<()> {
     let address = bytes.as_ptr() as usize;
     let align = align_of::<T>();
-    if address % align == 0 {
+    if address.is_multiple_of(align) {
         Ok(())
     } else {
         Err(Error::Misaligned {
@@ -37,7 +37,7 @@ fn check_align<T: Record>(bytes: &[u8], offset: usize) -> Result<()> {
 fn slice_len<T: Record>(bytes: &[u8]) -> Result<usize> {
     let size = const { record_size::<T>() };
     check_align::<T>(bytes, 0)?;
-    if bytes.len() % size != 0 {
+    if !bytes.len().is_multiple_of(size) {
         return Err(Error::SizeMismatch {
             len: bytes.len(),
             elem_size: size,
