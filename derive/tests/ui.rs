@@ -1,0 +1,28 @@
+//! Compile-fail tests: every input `#[derive(Record)]` refuses, with the expected compiler
+//! message checked in next to it (`tests/ui/*.stderr`), and one file it must accept.
+//!
+//! Regenerate the messages after an intended change with `TRYBUILD=overwrite cargo test -p
+//! recmap-derive --test ui`, then read the diff.
+
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.pass("tests/ui/pass_ok.rs");
+    for case in [
+        "missing_repr",
+        "generic",
+        "enum",
+        "union",
+        "reference",
+        "pointer",
+        "bool_field",
+        "char_field",
+        "tuple_field",
+        "not_a_record",
+        "padding",
+        "tail_padding",
+        "empty",
+    ] {
+        t.compile_fail(format!("tests/ui/{case}.rs"));
+    }
+}

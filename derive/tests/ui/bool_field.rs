@@ -1,0 +1,8 @@
+#[derive(recmap::Record)]
+#[repr(C)]
+struct Flags {
+    id: u32,
+    live: [bool; 4],
+}
+
+fn main() {}

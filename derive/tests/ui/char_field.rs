@@ -1,0 +1,7 @@
+#[derive(recmap::Record)]
+#[repr(C)]
+struct Letter {
+    c: char,
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+#[derive(recmap::Record)]
+#[repr(C)]
+struct Nothing {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+#[derive(recmap::Record)]
+#[repr(u8)]
+enum Side {
+    Buy,
+    Sell,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(recmap::Record)]
+#[repr(C)]
+struct Node {
+    next: *const u64,
+}
+
+fn main() {}

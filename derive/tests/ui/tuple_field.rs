@@ -1,0 +1,7 @@
+#[derive(recmap::Record)]
+#[repr(C)]
+struct Point {
+    xy: (f32, f32),
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+#[derive(recmap::Record)]
+#[repr(C)]
+union Bits {
+    i: u32,
+    f: f32,
+}
+
+fn main() {}
