@@ -7,6 +7,11 @@
 //!   (`Deref<Target = [u8]>`, [`find`](Map::find), [`move_bytes`](Map::move_bytes)) and a file
 //!   (`read_slice`, `readline`, `std::io::{Read, BufRead, Write, Seek}`) — with safe
 //!   constructors (see the [safety model](Map#safety-model)).
+//! - [typed views](view): the `memoryview(m).cast('I')` analogue — `&[T]`, `&mut [T]`, `&T`
+//!   over a map or any byte slice ([`View`]), checked (bounds, alignment, size), never a panic.
+//! - [`#[derive(Record)]`](derive@Record): checks a struct's layout at compile time (`repr(C)`,
+//!   no padding, only plain-old-data fields) and describes it — field names, offsets, and the
+//!   numpy dtype ([`Dtype`]).
 //!
 //! # Example
 //!
@@ -20,6 +25,28 @@
 //! assert_eq!(&m[..10], b"Lorem ipsu");         // slicing never moves it
 //! assert_eq!(m.read_slice(10), b"m dolor si");
 //! assert_eq!(m.find(b"dolor", ..), Some(12));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Records, in place:
+//!
+//! ```
+//! use recmap::{Map, Record};
+//!
+//! #[derive(Record, Clone, Copy, Debug, PartialEq)]
+//! #[repr(C)]
+//! struct Trade { id: u64, price: f64, qty: u32, side: u8, _pad: [u8; 3] }
+//!
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("trades.bin");
+//! let mut m = Map::create(&path, 100 * size_of::<Trade>())?;
+//! let trades: &mut [Trade] = m.cast_mut()?;        // no copy: the mapped pages themselves
+//! trades[3] = Trade { id: 3, price: 101.5, qty: 10, side: 1, _pad: [0; 3] };
+//! assert_eq!(m.read_at::<u64>(3 * 24)?, 3);         // the bytes changed in place
+//! assert_eq!(
+//!     Trade::DTYPE.descr(),
+//!     "[('id', '<u8'), ('price', '<f8'), ('qty', '<u4'), ('side', '|u1'), ('_pad', '|V3')]"
+//! );
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
