@@ -1,7 +1,7 @@
 //! Layer 2: typed views, the analogue of Python's `memoryview(m).cast('I')`.
 //!
 //! [`View`] adds `cast`, `cast_mut`, `at`, `at_mut`, `read_at` and `write_value_at` to every
-//! byte slice, and [`Map`](crate::Map) has the same methods (refusing mutable views of a
+//! byte slice, and [`Map`] has the same methods (refusing mutable views of a
 //! read-only map). Views borrow the bytes: no copy, no per-element work. Every check — bounds,
 //! alignment, whole number of values — gives an [`Error`](crate::Error), never a panic.
 
