@@ -7,6 +7,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::map::Access;
+use crate::table::npy::HeaderProblem;
 
 /// A `Result` whose error defaults to [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -115,6 +116,33 @@ pub enum Error {
         exclusive: bool,
     },
 
+    /// A .npy file's header is missing, corrupt, or describes something recmap cannot map.
+    #[error("{}: {problem}", path.display())]
+    BadHeader {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: HeaderProblem,
+    },
+
+    /// A .npy file holds records of another type than the table's.
+    #[error(
+        "{}: the file's records do not match the table's type at {}: expected {expected}, found {found}",
+        path.display(),
+        if field.is_empty() { "the record type".to_owned() } else { format!("field `{field}`") }
+    )]
+    SchemaMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The first field that differs (`outer.inner` for nested fields; empty when the
+        /// record types differ as a whole, `shape` when the dimensions differ).
+        field: String,
+        /// What the table's type has there (numpy's notation).
+        expected: String,
+        /// What the file has there.
+        found: String,
+    },
+
     /// A typed view's start is not aligned for its type.
     #[error("address {address:#x} (offset {offset}) is not aligned to {align} bytes")]
     Misaligned {
@@ -171,6 +199,7 @@ impl Error {
             Error::ReadOnly { .. } => io::ErrorKind::PermissionDenied,
             Error::Locked { .. } => io::ErrorKind::WouldBlock,
             Error::PastEndOfFile { .. } => io::ErrorKind::UnexpectedEof,
+            Error::BadHeader { .. } | Error::SchemaMismatch { .. } => io::ErrorKind::InvalidData,
             Error::OutOfBounds { .. }
             | Error::SeekOutOfRange { .. }
             | Error::TooLarge { .. }

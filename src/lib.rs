@@ -59,6 +59,7 @@ mod error;
 pub mod map;
 mod record;
 mod sys;
+pub mod table;
 pub mod view;
 
 pub use dtype::{ByteOrder, Dtype, Field, ScalarKind};
@@ -70,6 +71,8 @@ pub use map::{Access, Advice, Map, MapOptions};
 pub use recmap_derive::Record;
 pub use record::Record;
 pub use sys::{allocation_granularity, page_size};
+pub use table::npy;
+pub use table::{ReadOnly, ReadWrite, Table, TableOptions};
 pub use view::View;
 
 /// Support for `#[derive(Record)]`'s generated code; not a public API.

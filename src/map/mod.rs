@@ -625,6 +625,16 @@ impl Map {
         self.flush()
     }
 
+    /// The open file behind the map (`None` for anonymous maps).
+    pub(crate) fn file(&self) -> Option<&File> {
+        self.file.as_ref()
+    }
+
+    /// Records that the file now lives at `path` (after a rename).
+    pub(crate) fn set_path(&mut self, path: PathBuf) {
+        self.path = Some(path);
+    }
+
     fn err(&self, op: &'static str, source: std::io::Error) -> Error {
         Error::io(self.path.as_deref(), op, source)
     }
