@@ -1,0 +1,532 @@
+//! `Table<T>`: records, growth, commit points in the file's bytes, locks, and every refusal
+//! of a bad file — each with its exact error, each leaving the file byte-for-byte unchanged.
+
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use proptest::prelude::*;
+use recmap::npy::{Header, HeaderProblem};
+use recmap::{Error, Record, Table, TableOptions};
+
+#[derive(Record, Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+struct Trade {
+    id: u64,
+    price: f64,
+    qty: u32,
+    side: u8,
+    _pad: [u8; 3],
+}
+
+#[derive(Record, Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+struct Other {
+    id: u64,
+    price: f32,
+    qty: u32,
+    side: u8,
+    _pad: [u8; 7],
+}
+
+fn trade(id: u64) -> Trade {
+    Trade {
+        id,
+        price: id as f64 * 0.5,
+        qty: id as u32 * 3,
+        side: (id % 2) as u8,
+        _pad: [0; 3],
+    }
+}
+
+fn tmp(dir: &tempfile::TempDir, name: &str) -> PathBuf {
+    dir.path().join(name)
+}
+
+/// The count the file's header holds right now.
+fn count_on_disk(path: &Path) -> u64 {
+    Header::parse(&std::fs::read(path).unwrap())
+        .unwrap()
+        .count()
+}
+
+#[test]
+fn push_reopen_and_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "t.npy");
+    let mut t = Table::<Trade>::create(&path).unwrap();
+    assert!(t.is_empty());
+    for id in 0..1000 {
+        t.push(trade(id)).unwrap();
+    }
+    assert_eq!(t.len(), 1000);
+    assert_eq!(t.get(999), Some(&trade(999)));
+    assert_eq!(t.get(1000), None);
+    assert_eq!(t[10], trade(10));
+    drop(t);
+    let t = Table::<Trade>::open_read(&path).unwrap();
+    assert_eq!(t.len(), 1000);
+    assert!(t.iter().enumerate().all(|(i, r)| *r == trade(i as u64)));
+    assert_eq!((&t).into_iter().count(), 1000);
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(&bytes[..8], b"\x93NUMPY\x01\x00");
+    let off = t.data_offset();
+    assert_eq!(off % 64, 0);
+    assert_eq!(&bytes[off + 24..off + 32], &1u64.to_ne_bytes()); // record 1's id, in place
+}
+
+#[test]
+fn header_is_numpy_text_with_a_fixed_width_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "t.npy");
+    let mut t = Table::<[f32; 3]>::create(&path).unwrap();
+    t.push([1.0, 2.0, 3.0]).unwrap();
+    t.flush().unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let text = String::from_utf8_lossy(&bytes[10..t.data_offset()]).into_owned();
+    assert_eq!(
+        text.trim_end(),
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (                   1, 3), }"
+    );
+    assert!(text.ends_with('\n'));
+}
+
+#[test]
+fn flush_commits_the_count_and_drop_flushes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "t.npy");
+    let mut t = Table::<u64>::create(&path).unwrap();
+    t.extend(0..10).unwrap();
+    assert_eq!(count_on_disk(&path), 0); // not committed yet
+    t.flush().unwrap();
+    assert_eq!(count_on_disk(&path), 10);
+    t.extend(10..15).unwrap();
+    t.sync().unwrap();
+    assert_eq!(count_on_disk(&path), 15);
+    t.push(15).unwrap();
+    drop(t);
+    assert_eq!(count_on_disk(&path), 16);
+    assert_eq!(
+        Table::<u64>::open_read(&path).unwrap().as_slice(),
+        &(0..16).collect::<Vec<_>>()[..]
+    );
+}
+
+#[test]
+fn growth_is_geometric() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = Table::<u64>::create(tmp(&dir, "t.npy")).unwrap();
+    let mut capacities = vec![t.capacity()];
+    for i in 0..2_000_000u64 {
+        t.push(i).unwrap();
+        if t.capacity() != *capacities.last().unwrap() {
+            capacities.push(t.capacity());
+        }
+    }
+    // From 8192 records to 2M by doubling: 8 steps; each step at least doubles.
+    assert!(capacities.len() <= 10, "{capacities:?}");
+    assert!(
+        capacities.windows(2).all(|w| w[1] >= 2 * w[0]),
+        "{capacities:?}"
+    );
+    assert_eq!(t.as_slice().iter().sum::<u64>(), (0..2_000_000u64).sum());
+}
+
+#[test]
+fn vec_like_operations_work_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "t.npy");
+    let mut t = Table::<u32>::create(&path).unwrap();
+    t.extend([5, 3, 9, 1]).unwrap();
+    t.sort();
+    assert_eq!(t.as_slice(), &[1, 3, 5, 9]);
+    assert_eq!(t.binary_search(&5), Ok(2));
+    *t.get_mut(0).unwrap() = 2;
+    t[1] = 4;
+    t.as_mut_slice()[3] += 1;
+    assert_eq!(t.as_slice(), &[2, 4, 5, 10]);
+    t.truncate(2);
+    assert_eq!(t.as_slice(), &[2, 4]);
+    t.truncate(10);
+    assert_eq!(t.len(), 2);
+    t.reserve(100_000).unwrap();
+    assert!(t.capacity() >= 100_002);
+    t.shrink_to_fit().unwrap();
+    assert_eq!(t.capacity(), 2);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        t.data_offset() as u64 + 8
+    );
+    t.clear();
+    assert!(t.is_empty());
+    t.push(7).unwrap();
+    drop(t);
+    assert_eq!(Table::<u32>::open_read(&path).unwrap().as_slice(), &[7]);
+}
+
+#[test]
+fn create_refuses_existing_files_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "t.npy");
+    std::fs::write(&path, b"precious").unwrap();
+    match Table::<u64>::create(&path).unwrap_err() {
+        Error::Io {
+            path: Some(p),
+            op: "create",
+            source,
+        } => {
+            assert_eq!(p, path);
+            assert_eq!(source.kind(), ErrorKind::AlreadyExists);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), b"precious");
+    let mut t = TableOptions::new()
+        .overwrite(true)
+        .create::<u64>(&path)
+        .unwrap();
+    t.push(1).unwrap();
+    drop(t);
+    assert_eq!(Table::<u64>::open_read(&path).unwrap().as_slice(), &[1]);
+}
+
+#[test]
+fn one_writer_or_many_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "t.npy");
+    let w = Table::<u64>::create(&path).unwrap();
+    assert!(matches!(
+        Table::<u64>::open_read(&path),
+        Err(Error::Locked {
+            exclusive: false,
+            ..
+        })
+    ));
+    assert!(matches!(
+        Table::<u64>::open(&path),
+        Err(Error::Locked {
+            exclusive: true,
+            ..
+        })
+    ));
+    drop(w);
+    let r1 = Table::<u64>::open_read(&path).unwrap();
+    let r2 = Table::<u64>::open_read(&path).unwrap();
+    match Table::<u64>::open(&path).unwrap_err() {
+        Error::Locked {
+            path: p,
+            exclusive: true,
+        } => assert_eq!(p, path),
+        other => panic!("{other:?}"),
+    }
+    drop((r1, r2));
+    Table::<u64>::open(&path).unwrap();
+}
+
+/// A valid table of 3 `Trade`s, to corrupt.
+fn good_file(dir: &tempfile::TempDir) -> (PathBuf, Vec<u8>) {
+    let path = tmp(dir, "good.npy");
+    let mut t = Table::<Trade>::create(&path).unwrap();
+    t.extend((0..3).map(trade)).unwrap();
+    t.shrink_to_fit().unwrap();
+    drop(t);
+    let bytes = std::fs::read(&path).unwrap();
+    (path, bytes)
+}
+
+/// Writes `bytes` to a file, opens it both ways, and checks both refuse without a change.
+fn refused(dir: &tempfile::TempDir, bytes: &[u8]) -> Error {
+    let path = tmp(dir, "bad.npy");
+    std::fs::write(&path, bytes).unwrap();
+    let read_err = Table::<Trade>::open_read(&path).unwrap_err();
+    let write_err = Table::<Trade>::open(&path).unwrap_err();
+    assert_eq!(read_err.to_string(), write_err.to_string());
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "the file was changed");
+    assert!(read_err.to_string().contains("bad.npy"), "{read_err}");
+    read_err
+}
+
+fn problem(err: Error) -> HeaderProblem {
+    match err {
+        Error::BadHeader { problem, .. } => problem,
+        other => panic!("expected BadHeader, got {other:?}"),
+    }
+}
+
+fn with_header_text(text: &str, data: &[u8]) -> Vec<u8> {
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    let total = (10 + text.len() + 1).div_ceil(64) * 64;
+    out.extend_from_slice(&((total - 10) as u16).to_le_bytes());
+    out.extend_from_slice(text.as_bytes());
+    out.resize(total - 1, b' ');
+    out.push(b'\n');
+    out.extend_from_slice(data);
+    out
+}
+
+const TRADE_DESCR: &str =
+    "[('id', '<u8'), ('price', '<f8'), ('qty', '<u4'), ('side', '|u1'), ('_pad', '|V3')]";
+
+#[test]
+fn bad_magic_version_and_lengths() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, good) = good_file(&dir);
+
+    let mut b = good.clone();
+    b[1] = b'X';
+    assert!(
+        matches!(problem(refused(&dir, &b)), HeaderProblem::BadMagic { found } if found == b"\x93XUMPY")
+    );
+
+    let mut b = good.clone();
+    b[6] = 9;
+    assert_eq!(
+        problem(refused(&dir, &b)),
+        HeaderProblem::UnsupportedVersion { major: 9, minor: 0 }
+    );
+
+    let mut b = good.clone();
+    b[8..10].copy_from_slice(&60000u16.to_le_bytes());
+    assert_eq!(
+        problem(refused(&dir, &b)),
+        HeaderProblem::HeaderPastEnd {
+            needed: 60010,
+            file_len: good.len() as u64
+        }
+    );
+
+    // Truncated: the header promises 3 records, the file holds 2.5.
+    let b = &good[..good.len() - 12];
+    assert_eq!(
+        problem(refused(&dir, b)),
+        HeaderProblem::Truncated {
+            count: 3,
+            needed: 72,
+            data_start: Header::parse(&good).unwrap().data_start as u64,
+            file_len: (good.len() - 12) as u64
+        }
+    );
+    assert!(matches!(
+        problem(refused(&dir, &good[..7])),
+        HeaderProblem::HeaderPastEnd { .. }
+    ));
+    assert!(
+        matches!(problem(refused(&dir, b"")), HeaderProblem::BadMagic { found } if found.is_empty())
+    );
+}
+
+#[test]
+fn bad_header_dicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = [0u8; 72];
+    type Check = fn(&HeaderProblem) -> bool;
+    let cases: &[(&str, Check)] = &[
+        ("{'descr': '<f8', 'fortran_order': False", |p| {
+            matches!(p, HeaderProblem::Syntax { .. })
+        }),
+        (
+            "[1, 2, 3]",
+            |p| matches!(p, HeaderProblem::Malformed { what } if what == "is not a dict"),
+        ),
+        (
+            "{'descr': '<u8', 'shape': (3,), }",
+            |p| matches!(p, HeaderProblem::Malformed { what } if what.contains("'fortran_order'")),
+        ),
+        (
+            "{'descr': '<u8', 'fortran_order': False, 'shape': (3,), 'extra': 1}",
+            |p| matches!(p, HeaderProblem::Malformed { what } if what.contains("'extra'")),
+        ),
+        (
+            "{'descr': '<u8', 'fortran_order': True, 'shape': (3,), }",
+            |p| *p == HeaderProblem::FortranOrder,
+        ),
+        (
+            "{'descr': '<u8', 'fortran_order': False, 'shape': (), }",
+            |p| matches!(p, HeaderProblem::Malformed { what } if what.contains("'shape'")),
+        ),
+        (
+            "{'descr': '|O', 'fortran_order': False, 'shape': (3,), }",
+            |p| matches!(p, HeaderProblem::UnsupportedDtype { .. }),
+        ),
+        (
+            "{'descr': '<u8', 'fortran_order': 0, 'shape': (3,), }",
+            |p| matches!(p, HeaderProblem::Malformed { .. }),
+        ),
+    ];
+    for (text, check) in cases {
+        let p = problem(refused(&dir, &with_header_text(text, &data)));
+        assert!(check(&p), "{text}: {p:?}");
+    }
+}
+
+#[test]
+fn schema_mismatches_name_the_first_differing_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = [0u8; 72];
+    let case = |descr: &str| -> (String, String, String) {
+        let text = format!("{{'descr': {descr}, 'fortran_order': False, 'shape': (3,), }}");
+        match refused(&dir, &with_header_text(&text, &data)) {
+            Error::SchemaMismatch {
+                field,
+                expected,
+                found,
+                ..
+            } => (field, expected, found),
+            other => panic!("{descr}: {other:?}"),
+        }
+    };
+    let renamed = TRADE_DESCR.replace("'qty'", "'quantity'");
+    assert_eq!(
+        case(&renamed),
+        (
+            "qty".into(),
+            "('qty', '<u4')".into(),
+            "('quantity', '<u4')".into()
+        )
+    );
+    let retyped = TRADE_DESCR.replace("('price', '<f8')", "('price', '<i8')");
+    assert_eq!(
+        case(&retyped),
+        ("price".into(), "'<f8'".into(), "'<i8'".into())
+    );
+    let big_endian = TRADE_DESCR.replace("('id', '<u8')", "('id', '>u8')");
+    assert_eq!(
+        case(&big_endian),
+        ("id".into(), "'<u8'".into(), "'>u8'".into())
+    );
+    let missing = TRADE_DESCR.replace(", ('_pad', '|V3')", ", ('side2', '|u1'), ('_pad', '|V2')");
+    assert_eq!(case(&missing).0, "_pad");
+    assert_eq!(case("'<f8'").0, "");
+
+    // A whole different Rust type on a good file.
+    let (path, bytes) = good_file(&dir);
+    match Table::<Other>::open_read(&path).unwrap_err() {
+        Error::SchemaMismatch { field, .. } => assert_eq!(field, "price"),
+        other => panic!("{other:?}"),
+    }
+    // Right dtype, wrong trailing dimensions.
+    let vec_path = tmp(&dir, "v.npy");
+    Table::<[f32; 4]>::create(&vec_path).unwrap();
+    match Table::<[f32; 8]>::open(&vec_path).unwrap_err() {
+        Error::SchemaMismatch {
+            field,
+            expected,
+            found,
+            ..
+        } => {
+            assert_eq!(
+                (field.as_str(), expected.as_str(), found.as_str()),
+                ("shape", "(N, 8)", "(N, 4)")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
+
+/// A numpy-style header (count without room to grow) with plenty of padding is rewritten in
+/// place, data untouched; one without padding is re-laid out into a new file.
+#[test]
+fn foreign_headers_are_relaid_out_safely() {
+    let dir = tempfile::tempdir().unwrap();
+    let data: Vec<u8> = (1..=3u64).flat_map(|v| v.to_ne_bytes()).collect();
+
+    let roomy = with_header_text(
+        "{'descr': '<u8', 'fortran_order': False, 'shape': (3,), }",
+        &data,
+    );
+    let path = tmp(&dir, "roomy.npy");
+    std::fs::write(&path, &roomy).unwrap();
+    let start = Header::parse(&roomy).unwrap().data_start;
+    let mut t = Table::<u64>::open(&path).unwrap();
+    assert_eq!(t.data_offset(), start); // rewritten in place: the data did not move
+    t.push(4).unwrap();
+    drop(t);
+    let after = std::fs::read(&path).unwrap();
+    assert_eq!(&after[start..start + 24], &data[..]);
+    assert_eq!(
+        Table::<u64>::open_read(&path).unwrap().as_slice(),
+        &[1, 2, 3, 4]
+    );
+
+    // Tight: the header is padded to 16 bytes only, with no spare room.
+    let text = "{'descr': '<u8', 'fortran_order': False, 'shape': (3,), }";
+    let mut tight = b"\x93NUMPY\x01\x00".to_vec();
+    let total = (10 + text.len() + 1).div_ceil(16) * 16;
+    tight.extend_from_slice(&((total - 10) as u16).to_le_bytes());
+    tight.extend_from_slice(text.as_bytes());
+    tight.resize(total - 1, b' ');
+    tight.push(b'\n');
+    tight.extend_from_slice(&data);
+    let path = tmp(&dir, "tight.npy");
+    std::fs::write(&path, &tight).unwrap();
+    assert_eq!(
+        Table::<u64>::open_read(&path).unwrap().as_slice(),
+        &[1, 2, 3]
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        tight,
+        "open_read must not change the file"
+    );
+    let mut t = Table::<u64>::open(&path).unwrap();
+    assert_eq!(t.data_offset(), 128);
+    t.push(4).unwrap();
+    drop(t);
+    assert_eq!(
+        Table::<u64>::open_read(&path).unwrap().as_slice(),
+        &[1, 2, 3, 4]
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 2, "{leftovers:?}");
+}
+
+#[test]
+fn debug_shows_the_facts() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Table::<u16>::create(tmp(&dir, "t.npy")).unwrap();
+    let s = format!("{t:?}");
+    assert!(s.contains("'<u2'") && s.contains("len: 0"), "{s}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Random header bytes changed, random truncation: an error or a valid table, never a
+    /// panic, never a changed file.
+    #[test]
+    fn corrupt_files_give_errors_never_panics_or_changes(
+        edits in prop::collection::vec((0usize..128, any::<u8>()), 0..4),
+        cut in prop::option::of(0usize..200),
+        writable in any::<bool>(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, good) = good_file(&dir);
+        let mut bytes = good.clone();
+        for (at, b) in edits {
+            bytes[at] = b;
+        }
+        if let Some(cut) = cut {
+            bytes.truncate(cut.min(bytes.len()));
+        }
+        let path = tmp(&dir, "fuzz.npy");
+        std::fs::write(&path, &bytes).unwrap();
+        let opened = if writable {
+            Table::<Trade>::open(&path).map(|t| t.len())
+        } else {
+            Table::<Trade>::open_read(&path).map(|t| t.len())
+        };
+        match opened {
+            Ok(len) => prop_assert!(len <= 3 || bytes.len() >= 128 + len * 24),
+            Err(Error::BadHeader { .. } | Error::SchemaMismatch { .. }) => {
+                prop_assert_eq!(&std::fs::read(&path).unwrap(), &bytes);
+            }
+            Err(e) => prop_assert!(false, "unexpected error {:?}", e),
+        }
+        if !writable {
+            prop_assert_eq!(std::fs::read(&path).unwrap(), bytes);
+        }
+    }
+}
