@@ -1,0 +1,212 @@
+//! numpy interop, both ways, with the real numpy: Rust writes tables that `np.load` reads
+//! (mapped and not), numpy writes files (`np.save`, `mmap_mode="r+"`) that Rust opens, reads,
+//! appends to, and numpy reads again.
+
+mod common;
+
+use std::path::Path;
+
+use recmap::{Record, Table};
+
+#[derive(Record, Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+struct Trade {
+    id: u64,
+    price: f64,
+    qty: u32,
+    side: u8,
+    _pad: [u8; 3],
+}
+
+fn trade(id: u64) -> Trade {
+    Trade {
+        id,
+        price: 100.0 + id as f64 / 4.0,
+        qty: (id * 7 % 1000) as u32,
+        side: (id % 2) as u8,
+        _pad: [0; 3],
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn numpy_reads_what_rust_writes() {
+    let Some(python) = common::python3_with_numpy() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (trades, vectors, scalars) = (
+        dir.path().join("trades.npy"),
+        dir.path().join("vec.npy"),
+        dir.path().join("f64.npy"),
+    );
+
+    let mut t = Table::<Trade>::create(&trades).unwrap();
+    t.extend((0..1000).map(trade)).unwrap();
+    drop(t); // flushes; the file keeps its spare capacity, which numpy must ignore
+    let mut v = Table::<[f32; 8]>::create(&vectors).unwrap();
+    v.extend((0..50).map(|i| std::array::from_fn(|j| (i * 8 + j) as f32)))
+        .unwrap();
+    v.flush().unwrap();
+    drop(v);
+    let mut f = Table::<f64>::create(&scalars).unwrap();
+    f.extend([0.5, -1.25, 1e300]).unwrap();
+    f.sync().unwrap();
+    drop(f);
+
+    let script = r#"
+import sys, numpy as np
+t = np.load(sys.argv[1], mmap_mode='r')
+print(repr(t.dtype.descr), t.shape, int(t['id'].sum()), float(t['price'].sum()), int(t['qty'].sum()), int(t['side'].sum()))
+print(repr(t[999].tolist()[:4]))
+t2 = np.load(sys.argv[1])
+print(bool((t2 == t).all()), type(t2).__name__)
+v = np.load(sys.argv[2], mmap_mode='r+')
+print(v.dtype.str, v.shape, float(v.sum()), v[3].tolist())
+f = np.load(sys.argv[3])
+print(f.dtype.str, f.shape, f.tolist())
+"#;
+    let out = common::run_python(python, script, &[s(&trades), s(&vectors), s(&scalars)], b"");
+    let lines: Vec<&str> = out.lines().collect();
+    let want: Vec<Trade> = (0..1000).map(trade).collect();
+    assert_eq!(
+        lines[0],
+        format!(
+            "{} (1000,) {} {:?} {} {}",
+            Trade::DTYPE.descr(),
+            want.iter().map(|t| t.id).sum::<u64>(),
+            want.iter().map(|t| t.price).sum::<f64>(),
+            want.iter().map(|t| u64::from(t.qty)).sum::<u64>(),
+            want.iter().map(|t| u64::from(t.side)).sum::<u64>(),
+        )
+    );
+    assert_eq!(lines[1], "(999, 349.75, 993, 1)");
+    assert_eq!(lines[2], "True ndarray");
+    let vsum: f32 = (0..400).map(|x| x as f32).sum();
+    assert_eq!(
+        lines[3],
+        format!(
+            "<f4 (50, 8) {:?} [24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 30.0, 31.0]",
+            f64::from(vsum)
+        )
+    );
+    assert_eq!(lines[4], "<f8 (3,) [0.5, -1.25, 1e+300]");
+}
+
+#[test]
+fn rust_reads_and_appends_what_numpy_writes() {
+    let Some(python) = common::python3_with_numpy() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (trades, vectors, scalars) = (
+        dir.path().join("trades.npy"),
+        dir.path().join("vec.npy"),
+        dir.path().join("f64.npy"),
+    );
+    let write = r#"
+import sys, numpy as np
+dt = np.dtype([('id', '<u8'), ('price', '<f8'), ('qty', '<u4'), ('side', '|u1'), ('_pad', 'V3')])
+a = np.zeros(5, dtype=dt)
+a['id'] = np.arange(5); a['price'] = np.arange(5) * 1.5; a['qty'] = 10; a['side'] = [0, 1, 0, 1, 0]
+np.save(sys.argv[1], a)
+np.save(sys.argv[2], np.arange(12, dtype=np.float32).reshape(3, 4))
+np.save(sys.argv[3], np.linspace(0.0, 1.0, 5))
+"#;
+    common::run_python(python, write, &[s(&trades), s(&vectors), s(&scalars)], b"");
+
+    let t = Table::<Trade>::open_read(&trades).unwrap();
+    let got: Vec<(u64, f64, u32, u8)> = t.iter().map(|t| (t.id, t.price, t.qty, t.side)).collect();
+    assert_eq!(
+        got,
+        [
+            (0, 0.0, 10, 0),
+            (1, 1.5, 10, 1),
+            (2, 3.0, 10, 0),
+            (3, 4.5, 10, 1),
+            (4, 6.0, 10, 0)
+        ]
+    );
+    drop(t);
+    let mut t = Table::<Trade>::open(&trades).unwrap();
+    t.extend((5..8).map(trade)).unwrap();
+    drop(t);
+
+    let v = Table::<[f32; 4]>::open_read(&vectors).unwrap();
+    assert_eq!(v[2], [8.0, 9.0, 10.0, 11.0]);
+    drop(v);
+    let mut v = Table::<[f32; 4]>::open(&vectors).unwrap();
+    v.push([-1.0, -2.0, -3.0, -4.0]).unwrap();
+    drop(v);
+
+    let mut f = Table::<f64>::open(&scalars).unwrap();
+    assert_eq!(f.as_slice(), &[0.0, 0.25, 0.5, 0.75, 1.0]);
+    f.extend([2.0, 3.0]).unwrap();
+    f.flush().unwrap();
+    drop(f);
+
+    let read = r#"
+import sys, numpy as np
+t = np.load(sys.argv[1], mmap_mode='r+')
+print(t.shape, t['id'].tolist(), t['price'][-1], t['qty'][-1])
+t['qty'][0] = 4242
+t.flush()
+del t
+v = np.load(sys.argv[2]); print(v.shape, v[-1].tolist())
+f = np.load(sys.argv[3]); print(f.shape, f.tolist())
+"#;
+    let out = common::run_python(
+        common::python3().unwrap(),
+        read,
+        &[s(&trades), s(&vectors), s(&scalars)],
+        b"",
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!(
+            "(8,) [0, 1, 2, 3, 4, 5, 6, 7] {} {}",
+            trade(7).price,
+            trade(7).qty
+        )
+    );
+    assert_eq!(lines[1], "(4, 4) [-1.0, -2.0, -3.0, -4.0]");
+    assert_eq!(lines[2], "(7,) [0.0, 0.25, 0.5, 0.75, 1.0, 2.0, 3.0]");
+
+    // numpy's in-place write through its own memmap is seen by Rust.
+    assert_eq!(Table::<Trade>::open_read(&trades).unwrap()[0].qty, 4242);
+}
+
+/// A header without room for a wider count (numpy before 1.23 padded headers only to 16
+/// bytes; today's numpy leaves 21 spare bytes, so its files are rewritten in place) forces the
+/// copy-and-rename path; numpy reads the result.
+#[test]
+fn numpy_reads_a_relaid_out_file() {
+    let Some(python) = common::python3_with_numpy() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tight.npy");
+    let text = "{'descr': '<u8', 'fortran_order': False, 'shape': (3,), }";
+    let mut tight = b"\x93NUMPY\x01\x00".to_vec();
+    let total = (10 + text.len() + 1).div_ceil(16) * 16;
+    tight.extend_from_slice(&((total - 10) as u16).to_le_bytes());
+    tight.extend_from_slice(text.as_bytes());
+    tight.resize(total - 1, b' ');
+    tight.push(b'\n');
+    tight.extend((10..13u64).flat_map(|v| v.to_ne_bytes()));
+    std::fs::write(&path, &tight).unwrap();
+    let check = "import sys, numpy as np; a = np.load(sys.argv[1], mmap_mode='r'); print(a.dtype.str, a.tolist())";
+    let before = common::run_python(python, check, &[s(&path)], b"");
+    assert_eq!(before.trim(), "<u8 [10, 11, 12]");
+
+    let mut t = Table::<u64>::open(&path).unwrap();
+    assert_eq!((total, t.data_offset()), (80, 128)); // moved: a new file was written
+    t.push(13).unwrap();
+    drop(t);
+    let after = common::run_python(common::python3().unwrap(), check, &[s(&path)], b"");
+    assert_eq!(after.trim(), "<u8 [10, 11, 12, 13]");
+}
