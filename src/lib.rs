@@ -12,6 +12,9 @@
 //! - [`#[derive(Record)]`](derive@Record): checks a struct's layout at compile time (`repr(C)`,
 //!   no padding, only plain-old-data fields) and describes it — field names, offsets, and the
 //!   numpy dtype ([`Dtype`]).
+//! - [`Table`]: a growable file of records stored as a standard `.npy` file — numpy opens it
+//!   with `np.load(path, mmap_mode="r+")` — with locks and commit points
+//!   ([`flush`](Table::flush), [`sync`](Table::sync)).
 //!
 //! # Example
 //!

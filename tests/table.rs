@@ -530,3 +530,36 @@ proptest! {
         }
     }
 }
+
+/// 10^8 pushes of 8-byte records, timed per 10^7 so a quadratic cost would show as a rising
+/// column. Not a timed assertion (speed is measured, not asserted); run it with
+/// `cargo test --release --test table -- --ignored --nocapture hundred_million`.
+#[test]
+#[ignore = "writes an 800 MB file; run by hand in release mode"]
+fn hundred_million_pushes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = Table::<u64>::create(tmp(&dir, "big.npy")).unwrap();
+    let start = std::time::Instant::now();
+    let mut last = start;
+    for i in 0..100_000_000u64 {
+        t.push(i).unwrap();
+        if (i + 1) % 10_000_000 == 0 {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "{:>4}M pushes: this 10M {:?}, capacity {}",
+                (i + 1) / 1_000_000,
+                now - last,
+                t.capacity()
+            );
+            last = now;
+        }
+    }
+    t.flush().unwrap();
+    eprintln!(
+        "total {:?} ({:.1} ns/push)",
+        start.elapsed(),
+        start.elapsed().as_nanos() as f64 / 1e8
+    );
+    assert_eq!(t.len(), 100_000_000);
+    assert_eq!(t[99_999_999], 99_999_999);
+}
