@@ -128,6 +128,8 @@ pub struct Map {
     /// The file cursor. May exceed `len()` after a shrinking `resize`, as in Python; every
     /// reader treats that as "at the end".
     pos: usize,
+    /// Whether dropping the map msyncs it (tables have their own commit points instead).
+    flush_on_drop: bool,
 }
 
 impl Map {
@@ -211,6 +213,7 @@ impl Map {
             path: None,
             offset: 0,
             pos: 0,
+            flush_on_drop: true,
         })
     }
 
@@ -630,6 +633,11 @@ impl Map {
         self.file.as_ref()
     }
 
+    /// Stops `Drop` from msyncing: the owner commits explicitly.
+    pub(crate) fn skip_flush_on_drop(&mut self) {
+        self.flush_on_drop = false;
+    }
+
     /// Records that the file now lives at `path` (after a rename).
     pub(crate) fn set_path(&mut self, path: PathBuf) {
         self.path = Some(path);
@@ -644,7 +652,9 @@ impl Drop for Map {
     fn drop(&mut self) {
         // Pages of a shared mapping reach the page cache anyway; this makes them durable.
         // `close()` is the way to see an error.
-        let _ = self.flush();
+        if self.flush_on_drop {
+            let _ = self.flush();
+        }
     }
 }
 

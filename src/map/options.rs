@@ -297,6 +297,7 @@ impl MapOptions {
             path: Some(path.to_path_buf()),
             offset: self.offset,
             pos: 0,
+            flush_on_drop: true,
         })
     }
 

@@ -78,6 +78,7 @@ impl Mode for ReadOnly {
 /// - [`sync`](Table::sync) also makes the records and then the header durable (`msync`, then
 ///   `fdatasync`): after it returns, a crash of the *machine* loses nothing either.
 /// - Dropping a writable table flushes (errors are not reported; call `flush` to see them).
+///   It does not `sync`: durability against machine crashes is what `sync` is for.
 ///
 /// # Locks
 ///
@@ -720,6 +721,7 @@ impl<T: Record> Table<T> {
             let _ = File::open(dir).and_then(|d| d.sync_all());
         }
         fresh.set_path(path);
+        fresh.skip_flush_on_drop();
         self.map = fresh;
         self.data_start = header.len();
         self.count_field = field;

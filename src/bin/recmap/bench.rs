@@ -1,0 +1,593 @@
+//! `recmap bench`: mapped access against `read()`, `BufReader`, `pread`/`pwrite`, `BufWriter`
+//! and an in-memory baseline, side by side on one temporary .npy file of this machine.
+//!
+//! Every method's result (a checksum) is checked against the expected value before its time
+//! is reported, so a broken path can never look fast. Times are the best of several runs
+//! after a warm-up (page cache warm).
+
+use std::fs::File;
+use std::hint::black_box;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use recmap::{Table, TableOptions};
+
+/// One timed result, as printed by `--json`.
+struct Measurement {
+    workload: &'static str,
+    method: &'static str,
+    seconds: f64,
+    bytes: u64,
+    ops: u64,
+}
+
+const RUNS: usize = 3;
+
+pub fn run(size: u64, record: usize, dir: Option<PathBuf>, json: bool) -> Result<(), String> {
+    macro_rules! dispatch {
+        ($($bytes:literal),*) => {
+            match record {
+                $($bytes => Bench::<{ $bytes / 8 }>::new(size, dir)?.run_all(json),)*
+                other => Err(format!(
+                    "--record {other} is not supported: use one of 8, 16, 32, 64, 128, 256, 512, 1024, 4096"
+                )),
+            }
+        };
+    }
+    dispatch!(8, 16, 32, 64, 128, 256, 512, 1024, 4096)
+}
+
+/// A record of `W` u64 words; record `i` holds the words `i*W .. i*W + W`.
+type Rec<const W: usize> = [u64; W];
+
+struct Bench<const W: usize> {
+    dir: tempfile::TempDir,
+    path: PathBuf,
+    count: usize,
+    data_start: u64,
+    progress: ProgressBar,
+}
+
+impl<const W: usize> Bench<W> {
+    const RECORD: usize = W * 8;
+
+    fn new(size: u64, dir: Option<PathBuf>) -> Result<Self, String> {
+        let count = usize::try_from(size / Self::RECORD as u64)
+            .map_err(|_| "--size is too large".to_owned())?;
+        if count < 1024 {
+            return Err(format!(
+                "--size {size} holds fewer than 1024 records of {} bytes",
+                Self::RECORD
+            ));
+        }
+        let base = dir.unwrap_or_else(std::env::temp_dir);
+        let dir = tempfile::Builder::new()
+            .prefix("recmap-bench-")
+            .tempdir_in(&base)
+            .map_err(|e| {
+                format!(
+                    "{}: cannot create a temporary directory: {e}",
+                    base.display()
+                )
+            })?;
+        let path = dir.path().join("bench.npy");
+        cleanup_on_ctrl_c(dir.path());
+        let progress = ProgressBar::new(0);
+        progress.set_style(
+            ProgressStyle::with_template("{spinner} {prefix:>12} {wide_bar} {pos}/{len}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        let mut bench = Bench {
+            dir,
+            path,
+            count,
+            data_start: 0,
+            progress,
+        };
+        bench.write_file()?;
+        Ok(bench)
+    }
+
+    fn err(&self, e: impl std::fmt::Display) -> String {
+        format!("{}: {e}", self.path.display())
+    }
+
+    fn write_file(&mut self) -> Result<(), String> {
+        self.stage("setup", self.count as u64);
+        let mut t: Table<Rec<W>> = TableOptions::new()
+            .capacity(self.count)
+            .create(&self.path)
+            .map_err(|e| e.to_string())?;
+        for i in 0..self.count {
+            t.push(record::<W>(i)).map_err(|e| e.to_string())?;
+            if i % 65536 == 0 {
+                self.progress.set_position(i as u64);
+            }
+        }
+        t.flush().map_err(|e| e.to_string())?;
+        self.data_start = t.data_offset() as u64;
+        Ok(())
+    }
+
+    fn stage(&self, name: &'static str, len: u64) {
+        self.progress.set_prefix(name);
+        self.progress.set_length(len);
+        self.progress.set_position(0);
+    }
+
+    fn data_bytes(&self) -> u64 {
+        (self.count * Self::RECORD) as u64
+    }
+
+    fn run_all(self, json: bool) -> Result<(), String> {
+        let mut results = Vec::new();
+        self.scan(&mut results)?;
+        self.random_read(&mut results)?;
+        self.random_write(&mut results)?;
+        self.append(&mut results)?;
+        self.progress.finish_and_clear();
+        if json {
+            print_json(self.data_bytes(), Self::RECORD, &results);
+        } else {
+            print_table(self.data_bytes(), Self::RECORD, &results);
+        }
+        drop(self.dir); // removes the file
+        Ok(())
+    }
+
+    /// Times `f` (which returns its checksum): a warm-up, then the best of `RUNS`.
+    fn time(
+        &self,
+        expected: u64,
+        what: &str,
+        mut f: impl FnMut() -> Result<u64, String>,
+    ) -> Result<f64, String> {
+        let got = f()?;
+        if got != expected {
+            return Err(format!(
+                "{what} computed {got:#x}, expected {expected:#x}: refusing to report its time"
+            ));
+        }
+        let mut best = Duration::MAX;
+        for _ in 0..RUNS {
+            let start = Instant::now();
+            black_box(f()?);
+            best = best.min(start.elapsed());
+            self.progress.inc(1);
+        }
+        Ok(best.as_secs_f64())
+    }
+
+    fn open(&self) -> Result<File, String> {
+        File::open(&self.path).map_err(|e| self.err(e))
+    }
+
+    fn scan(&self, results: &mut Vec<Measurement>) -> Result<(), String> {
+        self.stage("scan", 4 * RUNS as u64);
+        // The words are 0, 1, …, n-1: their sum is n(n-1)/2, taken mod 2^64 like the scans.
+        let words = (self.count * W) as u64;
+        let expected = if words.is_multiple_of(2) {
+            (words / 2).wrapping_mul(words - 1)
+        } else {
+            words.wrapping_mul((words - 1) / 2)
+        };
+        let (bytes, ops) = (self.data_bytes(), self.count as u64);
+        let mut push = |method, seconds| {
+            results.push(Measurement {
+                workload: "scan",
+                method,
+                seconds,
+                bytes,
+                ops,
+            })
+        };
+
+        let memory = self.read_all()?;
+        push(
+            "memory",
+            self.time(expected, "scan/memory", || Ok(sum(&memory)))?,
+        );
+        drop(memory);
+
+        let table = Table::<Rec<W>>::open_read(&self.path).map_err(|e| e.to_string())?;
+        push(
+            "mmap",
+            self.time(expected, "scan/mmap", || {
+                Ok(sum(table.as_slice().as_flattened()))
+            })?,
+        );
+        drop(table);
+
+        let mut buf = vec![0u64; (1 << 20) / 8];
+        push(
+            "read",
+            self.time(expected, "scan/read", || {
+                let mut f = self.open()?;
+                f.seek(SeekFrom::Start(self.data_start))
+                    .map_err(|e| self.err(e))?;
+                let (mut left, mut total) = (bytes as usize, 0u64);
+                while left > 0 {
+                    let n = left.min(1 << 20);
+                    let chunk = bytemuck::cast_slice_mut::<u64, u8>(&mut buf);
+                    f.read_exact(&mut chunk[..n]).map_err(|e| self.err(e))?;
+                    total = total.wrapping_add(sum(&buf[..n / 8]));
+                    left -= n;
+                }
+                Ok(total)
+            })?,
+        );
+
+        push(
+            "bufreader",
+            self.time(expected, "scan/bufreader", || {
+                let mut f = BufReader::new(self.open()?);
+                f.seek(SeekFrom::Start(self.data_start))
+                    .map_err(|e| self.err(e))?;
+                let mut rec: Rec<W> = [0; W];
+                let mut total = 0u64;
+                for _ in 0..self.count {
+                    f.read_exact(bytemuck::cast_slice_mut(&mut rec))
+                        .map_err(|e| self.err(e))?;
+                    total = total.wrapping_add(sum(&rec));
+                }
+                Ok(total)
+            })?,
+        );
+        Ok(())
+    }
+
+    /// The data region, read into memory: the in-memory baseline.
+    fn read_all(&self) -> Result<Vec<u64>, String> {
+        let mut data = vec![0u64; self.count * W];
+        let mut f = self.open()?;
+        f.seek(SeekFrom::Start(self.data_start))
+            .map_err(|e| self.err(e))?;
+        f.read_exact(bytemuck::cast_slice_mut(&mut data))
+            .map_err(|e| self.err(e))?;
+        Ok(data)
+    }
+
+    /// Random record indices, the same for every method.
+    fn indices(&self, n: usize) -> Vec<usize> {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x % self.count as u64) as usize
+            })
+            .collect()
+    }
+
+    /// Checksum of the records at `idx`: each record's words summed.
+    fn expected_records(idx: &[usize]) -> u64 {
+        idx.iter()
+            .fold(0u64, |acc, &i| acc.wrapping_add(sum(&record::<W>(i))))
+    }
+
+    fn random_read(&self, results: &mut Vec<Measurement>) -> Result<(), String> {
+        self.stage("random read", 4 * RUNS as u64);
+        let fast = self.indices(2_000_000);
+        let slow = &fast[..200_000];
+        let (exp_fast, exp_slow) = (Self::expected_records(&fast), Self::expected_records(slow));
+        let rec = Self::RECORD as u64;
+        let mut push = |method, seconds, ops: usize| {
+            results.push(Measurement {
+                workload: "random_read",
+                method,
+                seconds,
+                bytes: ops as u64 * rec,
+                ops: ops as u64,
+            })
+        };
+
+        let memory = self.read_all()?;
+        let recs: &[Rec<W>] = bytemuck::cast_slice(&memory);
+        push(
+            "memory",
+            self.time(exp_fast, "random_read/memory", || {
+                Ok(fast
+                    .iter()
+                    .fold(0u64, |a, &i| a.wrapping_add(sum(&black_box(recs[i])))))
+            })?,
+            fast.len(),
+        );
+        drop(memory);
+
+        let table = Table::<Rec<W>>::open_read(&self.path).map_err(|e| e.to_string())?;
+        push(
+            "mmap",
+            self.time(exp_fast, "random_read/mmap", || {
+                Ok(fast.iter().fold(0u64, |a, &i| {
+                    a.wrapping_add(table.get(i).map_or(0, |r| sum(&black_box(*r))))
+                }))
+            })?,
+            fast.len(),
+        );
+        drop(table);
+
+        let f = self.open()?;
+        push(
+            "pread",
+            self.time(exp_slow, "random_read/pread", || {
+                let mut r: Rec<W> = [0; W];
+                let mut total = 0u64;
+                for &i in slow {
+                    f.read_exact_at(
+                        bytemuck::cast_slice_mut(&mut r),
+                        self.data_start + i as u64 * rec,
+                    )
+                    .map_err(|e| self.err(e))?;
+                    total = total.wrapping_add(sum(&r));
+                }
+                Ok(total)
+            })?,
+            slow.len(),
+        );
+
+        let mut reader = BufReader::new(self.open()?);
+        push(
+            "bufreader",
+            self.time(exp_slow, "random_read/bufreader", || {
+                let mut r: Rec<W> = [0; W];
+                let mut total = 0u64;
+                for &i in slow {
+                    reader
+                        .seek(SeekFrom::Start(self.data_start + i as u64 * rec))
+                        .map_err(|e| self.err(e))?;
+                    reader
+                        .read_exact(bytemuck::cast_slice_mut(&mut r))
+                        .map_err(|e| self.err(e))?;
+                    total = total.wrapping_add(sum(&r));
+                }
+                Ok(total)
+            })?,
+            slow.len(),
+        );
+        Ok(())
+    }
+
+    /// Writes records back in place (each record rewritten with its own words plus `gen`, then
+    /// checked by reading back through the other path).
+    fn random_write(&self, results: &mut Vec<Measurement>) -> Result<(), String> {
+        self.stage("random write", 2 * RUNS as u64);
+        let fast = self.indices(2_000_000);
+        let slow = &fast[..200_000];
+        let rec = Self::RECORD as u64;
+        let with_gen = |i: usize, generation: u64| -> Rec<W> {
+            record::<W>(i).map(|w| w.wrapping_add(generation))
+        };
+        let exp = |idx: &[usize]| idx.len() as u64;
+
+        let mut table = Table::<Rec<W>>::open(&self.path).map_err(|e| e.to_string())?;
+        let seconds = self.time(exp(&fast), "random_write/mmap", || {
+            for &i in &fast {
+                if let Some(r) = table.get_mut(i) {
+                    *r = with_gen(i, 1);
+                }
+            }
+            Ok(fast.len() as u64)
+        })?;
+        drop(table);
+        self.check_written(&fast, 1)?;
+        results.push(Measurement {
+            workload: "random_write",
+            method: "mmap",
+            seconds,
+            bytes: fast.len() as u64 * rec,
+            ops: fast.len() as u64,
+        });
+
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&self.path)
+            .map_err(|e| self.err(e))?;
+        let seconds = self.time(exp(slow), "random_write/pwrite", || {
+            for &i in slow {
+                let r = with_gen(i, 2);
+                f.write_all_at(bytemuck::cast_slice(&r), self.data_start + i as u64 * rec)
+                    .map_err(|e| self.err(e))?;
+            }
+            Ok(slow.len() as u64)
+        })?;
+        drop(f);
+        self.check_written(slow, 2)?;
+        results.push(Measurement {
+            workload: "random_write",
+            method: "pwrite",
+            seconds,
+            bytes: slow.len() as u64 * rec,
+            ops: slow.len() as u64,
+        });
+        Ok(())
+    }
+
+    fn check_written(&self, idx: &[usize], generation: u64) -> Result<(), String> {
+        let f = self.open()?;
+        let mut r: Rec<W> = [0; W];
+        for &i in idx.iter().step_by(997) {
+            f.read_exact_at(
+                bytemuck::cast_slice_mut(&mut r),
+                self.data_start + i as u64 * Self::RECORD as u64,
+            )
+            .map_err(|e| self.err(e))?;
+            if r != record::<W>(i).map(|w| w.wrapping_add(generation)) {
+                return Err(format!(
+                    "random_write: record {i} does not hold what was written"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends the file's worth of records to a new file; time includes growth and the final
+    /// commit (`flush` for the table, `flush` of the buffer for BufWriter: both end in the
+    /// page cache).
+    fn append(&self, results: &mut Vec<Measurement>) -> Result<(), String> {
+        self.stage("append", 2 * RUNS as u64);
+        let n = self.count;
+        let expected = n as u64;
+        let out = self.dir.path().join("append.npy");
+        let rec = Self::RECORD as u64;
+
+        let seconds = self.time(expected, "append/mmap", || {
+            let mut t: Table<Rec<W>> = TableOptions::new()
+                .overwrite(true)
+                .create(&out)
+                .map_err(|e| e.to_string())?;
+            for i in 0..n {
+                t.push(record::<W>(i)).map_err(|e| e.to_string())?;
+            }
+            t.flush().map_err(|e| e.to_string())?;
+            Ok(t.len() as u64)
+        })?;
+        let check = Table::<Rec<W>>::open_read(&out).map_err(|e| e.to_string())?;
+        if check.len() != n || check.last() != Some(&record::<W>(n - 1)) {
+            return Err("append/mmap: the file does not hold the appended records".into());
+        }
+        drop(check);
+        results.push(Measurement {
+            workload: "append",
+            method: "mmap",
+            seconds,
+            bytes: n as u64 * rec,
+            ops: n as u64,
+        });
+
+        let raw = self.dir.path().join("append.bin");
+        let seconds = self.time(expected, "append/bufwriter", || {
+            let f = File::create(&raw).map_err(|e| self.err(e))?;
+            let mut w = BufWriter::new(f);
+            for i in 0..n {
+                w.write_all(bytemuck::cast_slice(&record::<W>(i)))
+                    .map_err(|e| self.err(e))?;
+            }
+            w.flush().map_err(|e| self.err(e))?;
+            Ok(std::fs::metadata(&raw).map_err(|e| self.err(e))?.len() / rec)
+        })?;
+        results.push(Measurement {
+            workload: "append",
+            method: "bufwriter",
+            seconds,
+            bytes: n as u64 * rec,
+            ops: n as u64,
+        });
+        Ok(())
+    }
+}
+
+fn record<const W: usize>(i: usize) -> Rec<W> {
+    std::array::from_fn(|j| (i * W + j) as u64)
+}
+
+#[inline]
+fn sum(words: &[u64]) -> u64 {
+    words.iter().fold(0u64, |a, &w| a.wrapping_add(w))
+}
+
+/// On Ctrl-C, remove the temporary files and directory before exiting.
+fn cleanup_on_ctrl_c(dir: &Path) {
+    /// The files (then the directory) to remove, as C strings built before the handler exists.
+    static PATHS: OnceLock<Vec<std::ffi::CString>> = OnceLock::new();
+    let paths: Option<Vec<_>> = ["bench.npy", "append.npy", "append.bin", ""]
+        .iter()
+        .map(|name| {
+            let p = if name.is_empty() {
+                dir.to_path_buf()
+            } else {
+                dir.join(name)
+            };
+            std::ffi::CString::new(p.into_os_string().into_encoded_bytes()).ok()
+        })
+        .collect();
+    let Some(paths) = paths else { return };
+    if PATHS.set(paths).is_err() {
+        return;
+    }
+    extern "C" fn on_sigint(_: libc::c_int) {
+        if let Some((dir, files)) = PATHS.get().and_then(|p| p.split_last()) {
+            for file in files {
+                // SAFETY: a valid C string made before the handler was installed; unlink is
+                // async-signal-safe, and nothing here allocates.
+                unsafe { libc::unlink(file.as_ptr()) };
+            }
+            // SAFETY: as above; rmdir is async-signal-safe.
+            unsafe { libc::rmdir(dir.as_ptr()) };
+        }
+        // SAFETY: _exit is async-signal-safe and ends the process (130 = killed by SIGINT).
+        unsafe { libc::_exit(130) };
+    }
+    let handler: extern "C" fn(libc::c_int) = on_sigint;
+    // SAFETY: installs a handler of the signature signal(2) expects; it touches only data
+    // fixed before installation, through async-signal-safe calls.
+    unsafe { libc::signal(libc::SIGINT, handler as *const () as libc::sighandler_t) };
+}
+
+fn per_op_ns(m: &Measurement) -> f64 {
+    m.seconds * 1e9 / m.ops.max(1) as f64
+}
+
+fn gbps(m: &Measurement) -> f64 {
+    m.bytes as f64 / m.seconds / 1e9
+}
+
+fn print_table(size: u64, record: usize, results: &[Measurement]) {
+    println!(
+        "recmap bench: {} MiB file, {record}-byte records, warm page cache, best of {RUNS}",
+        size >> 20
+    );
+    println!(
+        "{:<13} {:<10} {:>9} {:>12} {:>10} {:>12}",
+        "workload", "method", "GB/s", "ns/record", "vs memory", "vs best I/O"
+    );
+    for m in results {
+        let same: Vec<&Measurement> = results
+            .iter()
+            .filter(|r| r.workload == m.workload)
+            .collect();
+        let memory = same
+            .iter()
+            .find(|r| r.method == "memory")
+            .map(|r| gbps(m) / gbps(r));
+        let best_io = same
+            .iter()
+            .filter(|r| r.method != "memory" && r.method != "mmap")
+            .map(|r| gbps(r))
+            .fold(f64::NAN, f64::max);
+        let ns_per_record = per_op_ns(m);
+        println!(
+            "{:<13} {:<10} {:>9.2} {:>12.1} {:>10} {:>12}",
+            m.workload,
+            m.method,
+            gbps(m),
+            ns_per_record,
+            memory.map_or("-".into(), |r| format!("{r:.2}x")),
+            if best_io.is_nan() {
+                "-".into()
+            } else {
+                format!("{:.2}x", gbps(m) / best_io)
+            },
+        );
+    }
+}
+
+fn print_json(size: u64, record: usize, results: &[Measurement]) {
+    let rows: Vec<String> = results
+        .iter()
+        .map(|m| {
+            format!(
+                "{{\"workload\": \"{}\", \"method\": \"{}\", \"seconds\": {:e}, \"bytes\": {}, \"ops\": {}}}",
+                m.workload, m.method, m.seconds, m.bytes, m.ops
+            )
+        })
+        .collect();
+    println!(
+        "{{\"size_bytes\": {size}, \"record_bytes\": {record}, \"results\": [{}]}}",
+        rows.join(", ")
+    );
+}
