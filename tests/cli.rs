@@ -1,0 +1,251 @@
+//! The `recmap` command, run as a user would: `info` and `dump` on files Rust and numpy wrote,
+//! every kind of bad input (one clear line, non-zero exit, no panic), and `bench --json`.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use recmap::{Record, Table};
+
+#[derive(Record, Clone, Copy, Debug)]
+#[repr(C)]
+struct Sample {
+    id: u32,
+    v: [f32; 2],
+    flag: i8,
+    _pad: [u8; 3],
+}
+
+fn recmap(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_recmap"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = recmap(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs a command that must fail: returns its one line of stderr.
+fn fails(args: &[&str]) -> String {
+    let out = recmap(args);
+    assert!(!out.status.success(), "{args:?} succeeded");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "not one line: {err}");
+    assert!(err.starts_with("recmap: "), "{err}");
+    err
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn sample_table(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("samples.npy");
+    let mut t = Table::<Sample>::create(&path).unwrap();
+    for i in 0..5 {
+        t.push(Sample {
+            id: i,
+            v: [i as f32 * 0.5, -(i as f32)],
+            flag: -(i as i8),
+            _pad: [0; 3],
+        })
+        .unwrap();
+    }
+    drop(t);
+    path
+}
+
+#[test]
+fn info_describes_the_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sample_table(dir.path());
+    let out = ok(&["info", s(&path)]);
+    let len = std::fs::metadata(&path).unwrap().len();
+    let header = Table::<Sample>::open_read(&path).unwrap().data_offset() as u64;
+    let expected = [
+        format!("file:         {}", path.display()),
+        "format:       .npy 1.0".into(),
+        "dtype:        [('id', '<u4'), ('v', '<f4', (2,)), ('flag', '|i1'), ('_pad', '|V3')]"
+            .into(),
+        "shape:        (5,)".into(),
+        "record size:  16 bytes".into(),
+        "count:        5".into(),
+        format!("capacity:     {}", (len - header) / 16),
+        format!("header size:  {header} bytes"),
+        format!("file size:    {len} bytes"),
+    ];
+    assert_eq!(out.lines().collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn dump_decodes_from_the_files_own_dtype() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sample_table(dir.path());
+    let csv = ok(&["dump", s(&path), "--range", "1..3"]);
+    assert_eq!(
+        csv,
+        "id,v[0],v[1],flag,_pad\n1,0.5,-1.0,-1,000000\n2,1.0,-2.0,-2,000000\n"
+    );
+    let json = ok(&["dump", s(&path), "--format", "json", "--range", "4.."]);
+    assert_eq!(
+        json,
+        "{\"id\": 4, \"v\": [2.0, -4.0], \"flag\": -4, \"_pad\": \"000000\"}\n"
+    );
+    assert_eq!(
+        ok(&["dump", s(&path), "--range", "..0"]),
+        "id,v[0],v[1],flag,_pad\n"
+    );
+}
+
+#[test]
+fn dump_reads_what_numpy_wrote() {
+    let Some(python) = common::python3_with_numpy() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, c) = (
+        dir.path().join("a.npy"),
+        dir.path().join("b.npy"),
+        dir.path().join("c.npy"),
+    );
+    let script = r#"
+import sys, numpy as np
+dt = np.dtype([('t', '>i8'), ('ok', '?'), ('name', 'S5'), ('u', '<U3'), ('h', '<f2'), ('z', '<c8'), ('m', '<u2', (2, 2))])
+x = np.zeros(2, dtype=dt)
+x[0] = (-7, True, b'ab', 'xyz', 1.5, 1 - 2j, [[1, 2], [3, 4]])
+x[1] = (2**40, False, b'hello', 'q', -0.25, 0.5j, [[5, 6], [7, 8]])
+np.save(sys.argv[1], x)
+np.save(sys.argv[2], np.arange(6, dtype='>u2').reshape(3, 2))
+np.save(sys.argv[3], np.array([1, 'two', None], dtype=object))
+"#;
+    common::run_python(python, script, &[s(&a), s(&b), s(&c)], b"");
+    assert_eq!(
+        ok(&["dump", s(&a)]),
+        "t,ok,name,u,h,z,m[0][0],m[0][1],m[1][0],m[1][1]\n\
+         -7,true,ab,xyz,1.5,1.0-2.0j,1,2,3,4\n\
+         1099511627776,false,hello,q,-0.25,0.0+0.5j,5,6,7,8\n"
+    );
+    assert_eq!(
+        ok(&["dump", s(&a), "--format", "json", "--range", "0..1"]),
+        "{\"t\": -7, \"ok\": true, \"name\": \"ab\", \"u\": \"xyz\", \"h\": 1.5, \"z\": [1.0, -2.0], \"m\": [[1, 2], [3, 4]]}\n"
+    );
+    assert_eq!(
+        ok(&["dump", s(&b), "--format", "json"]),
+        "[0, 1]\n[2, 3]\n[4, 5]\n"
+    );
+    assert!(ok(&["info", s(&b)]).contains("shape:        (3, 2)"));
+    let err = fails(&["dump", s(&c)]);
+    assert!(
+        err.contains("c.npy") && err.contains("unsupported dtype"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_input_is_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.npy");
+    let err = fails(&["info", s(&missing)]);
+    assert!(
+        err.contains("missing.npy") && err.contains("No such file"),
+        "{err}"
+    );
+
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "just text").unwrap();
+    for cmd in ["info", "dump"] {
+        let err = fails(&[cmd, s(&text)]);
+        assert!(
+            err.contains("notes.txt") && err.contains("not a .npy file"),
+            "{err}"
+        );
+    }
+
+    let path = sample_table(dir.path());
+    let err = fails(&["dump", s(&path), "--range", "3..9"]);
+    assert!(
+        err.contains("samples.npy") && err.contains("has 5 records"),
+        "{err}"
+    );
+    let err = fails(&["dump", s(&path), "--range", "4..2"]);
+    assert!(err.contains("4..2"), "{err}");
+
+    let truncated = dir.path().join("cut.npy");
+    std::fs::write(&truncated, &std::fs::read(&path).unwrap()[..100]).unwrap();
+    let err = fails(&["info", s(&truncated)]);
+    assert!(
+        err.contains("cut.npy") && err.contains("header needs"),
+        "{err}"
+    );
+
+    let _writer = Table::<Sample>::open(&path).unwrap();
+    let err = fails(&["info", s(&path)]);
+    assert!(
+        err.contains("samples.npy") && err.contains("locked"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bench_json_has_every_workload_and_method() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(&[
+        "bench",
+        "--size",
+        "1MiB",
+        "--record",
+        "64",
+        "--json",
+        "--dir",
+        s(dir.path()),
+    ]);
+    let re = regex::Regex::new(
+        r#"\{"workload": "(\w+)", "method": "(\w+)", "seconds": ([0-9.e-]+), "bytes": (\d+), "ops": (\d+)\}"#,
+    )
+    .unwrap();
+    assert!(
+        out.starts_with("{\"size_bytes\": 1048576, \"record_bytes\": 64, \"results\": ["),
+        "{out}"
+    );
+    let rows: Vec<(String, String)> = re
+        .captures_iter(&out)
+        .map(|c| {
+            assert!(c[3].parse::<f64>().unwrap() > 0.0);
+            assert!(c[4].parse::<u64>().unwrap() > 0 && c[5].parse::<u64>().unwrap() > 0);
+            (c[1].to_owned(), c[2].to_owned())
+        })
+        .collect();
+    let want = [
+        ("scan", "memory"),
+        ("scan", "mmap"),
+        ("scan", "read"),
+        ("scan", "bufreader"),
+        ("random_read", "memory"),
+        ("random_read", "mmap"),
+        ("random_read", "pread"),
+        ("random_read", "bufreader"),
+        ("random_write", "mmap"),
+        ("random_write", "pwrite"),
+        ("append", "mmap"),
+        ("append", "bufwriter"),
+    ];
+    assert_eq!(rows, want.map(|(w, m)| (w.to_owned(), m.to_owned())));
+    // The temporary files are gone.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+
+    let err = fails(&["bench", "--size", "1MiB", "--record", "48"]);
+    assert!(err.contains("--record 48"), "{err}");
+}
