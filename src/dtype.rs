@@ -254,7 +254,7 @@ impl Dtype {
 }
 
 /// A Python tuple: `(4,)`, `(2, 4)`.
-fn write_shape(out: &mut String, shape: &[usize]) {
+pub(crate) fn write_shape(out: &mut String, shape: &[usize]) {
     out.push('(');
     for (i, n) in shape.iter().enumerate() {
         if i > 0 {

@@ -388,17 +388,8 @@ fn field_text(name: &str, dtype: &NpyDtype) -> String {
 }
 
 fn shape_text(shape: &[usize]) -> String {
-    let mut s = String::from("(");
-    for (i, n) in shape.iter().enumerate() {
-        if i > 0 {
-            s.push_str(", ");
-        }
-        let _ = write!(s, "{n}");
-    }
-    if shape.len() == 1 {
-        s.push(',');
-    }
-    s.push(')');
+    let mut s = String::new();
+    crate::dtype::write_shape(&mut s, shape);
     s
 }
 
