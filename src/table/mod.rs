@@ -30,6 +30,11 @@ mod sealed {
 }
 
 /// How a [`Table`] was opened: [`ReadWrite`] or [`ReadOnly`]. Sealed.
+///
+/// ```
+/// use recmap::{table::Mode, Access, ReadOnly};
+/// assert_eq!(<ReadOnly as Mode>::ACCESS, Access::Read);
+/// ```
 pub trait Mode: sealed::Sealed + 'static {
     /// The map access the mode needs.
     const ACCESS: Access;

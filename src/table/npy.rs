@@ -42,6 +42,10 @@ pub enum Version {
 
 impl Version {
     /// The version for the two bytes after the magic string, if numpy defines it.
+    ///
+    /// ```
+    /// assert_eq!(recmap::npy::Version::from_bytes(4, 0), None);
+    /// ```
     pub fn from_bytes(major: u8, minor: u8) -> Option<Version> {
         match (major, minor) {
             (1, 0) => Some(Version::V1),
@@ -52,6 +56,10 @@ impl Version {
     }
 
     /// `(major, minor)`.
+    ///
+    /// ```
+    /// assert_eq!(recmap::npy::Version::V2.bytes(), [2, 0]);
+    /// ```
     pub fn bytes(self) -> [u8; 2] {
         match self {
             Version::V1 => [1, 0],
@@ -61,6 +69,10 @@ impl Version {
     }
 
     /// Bytes before the header text: magic, version, header length.
+    ///
+    /// ```
+    /// assert_eq!(recmap::npy::Version::V3.preamble_len(), 12);
+    /// ```
     pub fn preamble_len(self) -> usize {
         match self {
             Version::V1 => 10,
@@ -77,6 +89,16 @@ impl fmt::Display for Version {
 }
 
 /// Why a .npy header was refused; carried by [`Error::BadHeader`](crate::Error::BadHeader).
+///
+/// # Examples
+///
+/// ```
+/// use recmap::npy::{Header, HeaderProblem};
+/// assert_eq!(
+///     Header::parse(b"\x93NUMPY\x07\x00").unwrap_err(),
+///     HeaderProblem::UnsupportedVersion { major: 7, minor: 0 }
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum HeaderProblem {
@@ -185,6 +207,11 @@ pub enum NpyDtype {
 
 impl NpyDtype {
     /// The owned description of a Rust record's [`Dtype`].
+    ///
+    /// ```
+    /// use recmap::{npy::NpyDtype, Record};
+    /// assert_eq!(NpyDtype::from_dtype(&u16::DTYPE).to_string(), "'<u2'");
+    /// ```
     pub fn from_dtype(dtype: &Dtype) -> NpyDtype {
         match dtype {
             Dtype::Struct(fields) => NpyDtype::Struct(
@@ -229,6 +256,11 @@ impl NpyDtype {
     }
 
     /// Size in bytes of one value.
+    ///
+    /// ```
+    /// use recmap::{npy::NpyDtype, Record};
+    /// assert_eq!(NpyDtype::from_dtype(&<[u32; 5]>::DTYPE).size(), 20);
+    /// ```
     pub fn size(&self) -> usize {
         match self {
             NpyDtype::Scalar { size, .. } => *size,
@@ -467,6 +499,8 @@ impl Header {
     /// Reads and checks the header at the start of `file` (the whole file, or at least its
     /// header), and that the file holds all the records it promises.
     ///
+    /// See [`Header`] for an example.
+    ///
     /// # Errors
     ///
     /// A [`HeaderProblem`] saying what is wrong.
@@ -584,11 +618,24 @@ impl Header {
     }
 
     /// The number of records: the first dimension of `shape`.
+    ///
+    /// See [`Header`] for an example.
     pub fn count(&self) -> u64 {
         self.shape.first().copied().unwrap_or(0)
     }
 
     /// Bytes of one record: the dtype's size times the dimensions after the first.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("v.npy");
+    /// let mut t = recmap::Table::<[f32; 4]>::create(&path)?;
+    /// t.push([1.0; 4])?;
+    /// t.flush()?;
+    /// let h = recmap::npy::Header::parse(&std::fs::read(&path)?)?;
+    /// assert_eq!((h.shape.clone(), h.record_size(), h.data_bytes()), (vec![1, 4], Some(16), Some(16)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn record_size(&self) -> Option<u64> {
         self.shape
             .iter()
@@ -596,7 +643,8 @@ impl Header {
             .try_fold(self.dtype.size() as u64, |acc, &d| acc.checked_mul(d))
     }
 
-    /// Bytes of all the records the header promises (`None` on overflow).
+    /// Bytes of all the records the header promises (`None` on overflow); see
+    /// [`record_size`](Header::record_size) for an example.
     pub fn data_bytes(&self) -> Option<u64> {
         self.record_size()?.checked_mul(self.count())
     }
