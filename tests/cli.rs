@@ -249,3 +249,38 @@ fn bench_json_has_every_workload_and_method() {
     let err = fails(&["bench", "--size", "1MiB", "--record", "48"]);
     assert!(err.contains("--record 48"), "{err}");
 }
+
+#[test]
+fn ctrl_c_during_bench_removes_the_temporary_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_recmap"))
+        .args(["bench", "--size", "512MiB", "--dir", s(dir.path())])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the bench has made its file.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let has_file = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .any(|d| d.path().join("bench.npy").exists())
+    };
+    while !has_file() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the bench made no file"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: sends SIGINT to our own child process, which is still running (not yet waited).
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "temporary files left behind"
+    );
+}
