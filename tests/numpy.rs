@@ -191,13 +191,12 @@ fn numpy_reads_a_relaid_out_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tight.npy");
     let text = "{'descr': '<u8', 'fortran_order': False, 'shape': (3,), }";
-    let mut tight = b"\x93NUMPY\x01\x00".to_vec();
-    let total = (10 + text.len() + 1).div_ceil(16) * 16;
-    tight.extend_from_slice(&((total - 10) as u16).to_le_bytes());
-    tight.extend_from_slice(text.as_bytes());
-    tight.resize(total - 1, b' ');
-    tight.push(b'\n');
-    tight.extend((10..13u64).flat_map(|v| v.to_ne_bytes()));
+    let (tight, total) = common::tight_npy(
+        text,
+        &(10..13u64)
+            .flat_map(|v| v.to_ne_bytes())
+            .collect::<Vec<u8>>(),
+    );
     std::fs::write(&path, &tight).unwrap();
     let check = "import sys, numpy as np; a = np.load(sys.argv[1], mmap_mode='r'); print(a.dtype.str, a.tolist())";
     let before = common::run_python(python, check, &[s(&path)], b"");

@@ -1,6 +1,8 @@
 //! `Table<T>`: records, growth, commit points in the file's bytes, locks, and every refusal
 //! of a bad file — each with its exact error, each leaving the file byte-for-byte unchanged.
 
+mod common;
+
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
@@ -450,13 +452,7 @@ fn foreign_headers_are_relaid_out_safely() {
 
     // Tight: the header is padded to 16 bytes only, with no spare room.
     let text = "{'descr': '<u8', 'fortran_order': False, 'shape': (3,), }";
-    let mut tight = b"\x93NUMPY\x01\x00".to_vec();
-    let total = (10 + text.len() + 1).div_ceil(16) * 16;
-    tight.extend_from_slice(&((total - 10) as u16).to_le_bytes());
-    tight.extend_from_slice(text.as_bytes());
-    tight.resize(total - 1, b' ');
-    tight.push(b'\n');
-    tight.extend_from_slice(&data);
+    let (tight, _) = common::tight_npy(text, &data);
     let path = tmp(&dir, "tight.npy");
     std::fs::write(&path, &tight).unwrap();
     assert_eq!(

@@ -102,3 +102,16 @@ impl Rng {
             .collect()
     }
 }
+
+/// A .npy file with header `text` padded only to 16 bytes (as numpy before 1.23 wrote them:
+/// no room for a wider count), followed by `data`. Returns the bytes and the header's size.
+pub fn tight_npy(text: &str, data: &[u8]) -> (Vec<u8>, usize) {
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    let total = (10 + text.len() + 1).div_ceil(16) * 16;
+    out.extend_from_slice(&((total - 10) as u16).to_le_bytes());
+    out.extend_from_slice(text.as_bytes());
+    out.resize(total - 1, b' ');
+    out.push(b'\n');
+    out.extend_from_slice(data);
+    (out, total)
+}
