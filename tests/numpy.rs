@@ -209,3 +209,33 @@ fn numpy_reads_a_relaid_out_file() {
     let after = common::run_python(common::python3().unwrap(), check, &[s(&path)], b"");
     assert_eq!(after.trim(), "<u8 [10, 11, 12, 13]");
 }
+
+#[derive(Record, Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+struct Accented {
+    café: u32,
+}
+
+/// numpy stores a field name like `café` as Latin-1 in a 1.0 header; appending from Rust must
+/// keep the name numpy sees.
+#[test]
+fn latin1_field_names_survive_an_append() {
+    let Some(python) = common::python3_with_numpy() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("café.npy");
+    let write = "import sys, numpy as np\n\
+                 np.save(sys.argv[1], np.array([(1,), (2,)], dtype=[('café', '<u4')]))\n\
+                 print(open(sys.argv[1], 'rb').read(8)[6])";
+    assert_eq!(
+        common::run_python(python, write, &[s(&path)], b"").trim(),
+        "1"
+    ); // format 1.0
+    let mut t = Table::<Accented>::open(&path).unwrap();
+    t.push(Accented { café: 3 }).unwrap();
+    drop(t);
+    let read = "import sys, numpy as np; a = np.load(sys.argv[1]); print(a.dtype.names[0], a['café'].tolist())";
+    let out = common::run_python(common::python3().unwrap(), read, &[s(&path)], b"");
+    assert_eq!(out.trim(), "café [1, 2, 3]");
+}

@@ -559,3 +559,60 @@ fn hundred_million_pushes() {
     assert_eq!(t.len(), 100_000_000);
     assert_eq!(t[99_999_999], 99_999_999);
 }
+
+#[test]
+fn oversized_subarrays_are_refused_not_overflowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "{'descr': [('v', '<f8', (1000000000000000000, 1000000000000000000))], \
+                'fortran_order': False, 'shape': (0,), }";
+    match problem(refused(&dir, &with_header_text(text, &[]))) {
+        HeaderProblem::UnsupportedDtype { why, .. } => assert!(why.contains("size"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// numpy writes field names that fit Latin-1 into 1.0 headers byte for byte (`é` is 0xE9).
+/// Opening such a file for writing must keep the names and put the count where it belongs.
+#[derive(Record, Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+#[allow(non_snake_case)]
+struct Accented {
+    café: u32,
+}
+
+#[test]
+fn latin1_headers_keep_their_names_and_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "latin1.npy");
+    let text = b"{'descr': [('caf\xe9', '<u4')], 'fortran_order': False, 'shape': (2,), }";
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    let total = (10 + text.len() + 1).div_ceil(64) * 64;
+    bytes.extend_from_slice(&((total - 10) as u16).to_le_bytes());
+    bytes.extend_from_slice(text);
+    bytes.resize(total - 1, b' ');
+    bytes.push(b'\n');
+    bytes.extend_from_slice(&7u32.to_ne_bytes());
+    bytes.extend_from_slice(&8u32.to_ne_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+
+    assert_eq!(Header::parse(&bytes).unwrap().count(), 2);
+    let read: Vec<u32> = Table::<Accented>::open_read(&path)
+        .unwrap()
+        .iter()
+        .map(|a| a.café)
+        .collect();
+    assert_eq!(read, [7, 8]);
+    let mut t = Table::<Accented>::open(&path).unwrap();
+    t.push(Accented { café: 9 }).unwrap();
+    drop(t);
+    let after = std::fs::read(&path).unwrap();
+    let h = Header::parse(&after).unwrap();
+    assert_eq!(h.count(), 3);
+    assert_eq!(h.dtype.to_string(), "[('café', '<u4')]");
+    let read: Vec<u32> = Table::<Accented>::open_read(&path)
+        .unwrap()
+        .iter()
+        .map(|a| a.café)
+        .collect();
+    assert_eq!(read, [7, 8, 9]);
+}

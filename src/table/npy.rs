@@ -262,10 +262,20 @@ impl NpyDtype {
     /// assert_eq!(NpyDtype::from_dtype(&<[u32; 5]>::DTYPE).size(), 20);
     /// ```
     pub fn size(&self) -> usize {
+        // Parsed dtypes are checked not to overflow; saturating keeps this total anyway.
+        self.checked_size().unwrap_or(usize::MAX)
+    }
+
+    /// The size, or `None` if it does not fit in `usize` (a corrupt or hostile header).
+    fn checked_size(&self) -> Option<usize> {
         match self {
-            NpyDtype::Scalar { size, .. } => *size,
-            NpyDtype::Array { elem, shape } => elem.size() * shape.iter().product::<usize>(),
-            NpyDtype::Struct(fields) => fields.iter().map(|(_, d)| d.size()).sum(),
+            NpyDtype::Scalar { size, .. } => Some(*size),
+            NpyDtype::Array { elem, shape } => shape
+                .iter()
+                .try_fold(elem.checked_size()?, |acc, &d| acc.checked_mul(d)),
+            NpyDtype::Struct(fields) => fields
+                .iter()
+                .try_fold(0usize, |acc, (_, d)| acc.checked_add(d.checked_size()?)),
         }
     }
 
@@ -314,8 +324,19 @@ impl NpyDtype {
         })
     }
 
-    /// Parses a `descr` value: a type string or a list of fields.
+    /// Parses a `descr` value: a type string or a list of fields, whose size must fit.
     fn from_literal(lit: &Literal) -> Result<NpyDtype, HeaderProblem> {
+        let dtype = Self::from_literal_unchecked(lit)?;
+        if dtype.checked_size().is_none() {
+            return Err(HeaderProblem::UnsupportedDtype {
+                descr: dtype.to_string(),
+                why: "its size does not fit in memory",
+            });
+        }
+        Ok(dtype)
+    }
+
+    fn from_literal_unchecked(lit: &Literal) -> Result<NpyDtype, HeaderProblem> {
         match lit {
             Literal::Str(s) => NpyDtype::parse_type_str(s),
             Literal::List(items) => {
@@ -573,9 +594,15 @@ impl Header {
         let shape = int_tuple(shape_lit)
             .filter(|s| !s.is_empty())
             .ok_or_else(|| malformed("has a 'shape' that is not a non-empty tuple of integers"))?;
+        // The parser's spans index `text` (UTF-8); a Latin-1 header has one byte per char.
+        let to_raw = |i: usize| match version {
+            Version::V3 => i,
+            Version::V1 | Version::V2 => text.get(..i).map_or(i, |t| t.chars().count()),
+        };
         let count_field = match shape_lit {
             Literal::Tuple(items) => match items.first() {
                 Some(Literal::Int(_, span)) => {
+                    let span = to_raw(span.start)..to_raw(span.end);
                     // Spaces before the count belong to its field: room to grow in place.
                     let mut start = span.start;
                     while start > 0 && raw.get(start - 1) == Some(&b' ') {
@@ -677,6 +704,17 @@ pub(crate) fn build_header(
     } else {
         Version::V2
     });
+    // 1.0 and 2.0 headers are Latin-1 (as numpy writes them), 3.0 headers UTF-8.
+    let encode = |t: &str| -> Option<Vec<u8>> {
+        match version {
+            Version::V3 => Some(t.as_bytes().to_vec()),
+            Version::V1 | Version::V2 => {
+                t.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
+            }
+        }
+    };
+    let count_pos = encode(text.get(..count_pos)?)?.len();
+    let text = encode(&text)?;
     let preamble = version.preamble_len();
     let minimal = preamble + text.len() + 1;
     let total = match total {
@@ -694,7 +732,7 @@ pub(crate) fn build_header(
             out.extend_from_slice(&u32::try_from(header_len).ok()?.to_le_bytes());
         }
     }
-    out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(&text);
     out.resize(total - 1, b' ');
     out.push(b'\n');
     let field = preamble + count_pos..preamble + count_pos + COUNT_WIDTH;
