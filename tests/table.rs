@@ -616,3 +616,70 @@ fn latin1_headers_keep_their_names_and_counts() {
         .collect();
     assert_eq!(read, [7, 8, 9]);
 }
+
+#[derive(Record, Clone, Copy, Debug, PartialEq)]
+#[repr(C, align(128))]
+struct Wide {
+    x: [u64; 16],
+}
+
+#[test]
+fn records_aligned_above_64_bytes_get_an_aligned_data_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "wide.npy");
+    let mut t = Table::<Wide>::create(&path).unwrap();
+    assert_eq!(t.data_offset() % 128, 0);
+    t.push(Wide { x: [7; 16] }).unwrap();
+    drop(t);
+    assert_eq!(
+        Table::<Wide>::open_read(&path).unwrap()[0],
+        Wide { x: [7; 16] }
+    );
+
+    // A foreign file whose data starts 64- but not 128-aligned cannot be viewed as `Wide`.
+    let text = "{'descr': [('x', '<u8', (16,))], 'fortran_order': False, 'shape': (1,), }";
+    // Pad the header to 192 bytes: a multiple of 64 that is not a multiple of 128.
+    let mut bytes = with_header_text(text, &[]);
+    let pad = 192 - bytes.len();
+    bytes.truncate(bytes.len() - 1);
+    bytes.extend(std::iter::repeat_n(b' ', pad));
+    bytes.push(b'\n');
+    bytes[8..10].copy_from_slice(&(192u16 - 10).to_le_bytes());
+    bytes.extend_from_slice(&[0u8; 128]);
+    let start = Header::parse(&bytes).unwrap().data_start;
+    assert_eq!(start % 128, 64, "the fixture must be misaligned for Wide");
+    let bad = tmp(&dir, "wide_foreign.npy");
+    std::fs::write(&bad, &bytes).unwrap();
+    for err in [
+        Table::<Wide>::open_read(&bad).unwrap_err(),
+        Table::<Wide>::open(&bad).unwrap_err(),
+    ] {
+        match err {
+            Error::Misaligned {
+                offset, align: 128, ..
+            } => assert_eq!(offset, start),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(std::fs::read(&bad).unwrap(), bytes);
+}
+
+#[test]
+fn relayout_keeps_the_files_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "tight.npy");
+    let text = "{'descr': '<u8', 'fortran_order': False, 'shape': (1,), }";
+    let (tight, _) = common::tight_npy(text, &5u64.to_ne_bytes());
+    std::fs::write(&path, &tight).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let t = Table::<u64>::open(&path).unwrap();
+    assert_ne!(
+        t.data_offset(),
+        80,
+        "the fixture must force the copy-and-rename path"
+    );
+    drop(t);
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+}

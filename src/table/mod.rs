@@ -239,12 +239,7 @@ impl TableOptions {
                 .open(path)
                 .map_err(|e| Error::io(Some(path), "create", e))?;
         }
-        let (dtype, trailing) = layout_of::<T>();
-        let (header, count_field) = npy::build_header(&dtype.to_string(), &trailing, 0, None, None)
-            .ok_or(Error::TooLarge {
-                offset: 0,
-                len: u64::MAX,
-            })?;
+        let (header, count_field) = own_header::<T>(0)?;
         let size = size_of::<T>();
         let capacity = self.capacity.max(MIN_DATA_BYTES.div_ceil(size));
         let file_len = file_len_for::<T>(header.len(), capacity)?;
@@ -328,6 +323,25 @@ impl TableOptions {
         })?;
         Table::from_parts(map, header.data_start, header.count_field, len)
     }
+}
+
+/// A recmap header for `T` holding `count`, padded so the data is aligned for `T` (64 bytes,
+/// or more for over-aligned records).
+fn own_header<T: Record>(count: u64) -> Result<(Vec<u8>, Range<usize>)> {
+    let (dtype, trailing) = layout_of::<T>();
+    let descr = dtype.to_string();
+    let too_large = || Error::TooLarge {
+        offset: 0,
+        len: u64::MAX,
+    };
+    let (header, field) =
+        npy::build_header(&descr, &trailing, count, None, None).ok_or_else(too_large)?;
+    let align = align_of::<T>();
+    if header.len().is_multiple_of(align) {
+        return Ok((header, field));
+    }
+    let total = header.len().next_multiple_of(align);
+    npy::build_header(&descr, &trailing, count, Some(total), None).ok_or_else(too_large)
 }
 
 /// `T`'s .npy description: the base dtype and the dimensions after the record count.
@@ -700,11 +714,7 @@ impl<T: Record> Table<T> {
             self.count_field = field;
             return Ok(());
         }
-        let (header, field) =
-            npy::build_header(&descr, &trailing, count, None, None).ok_or(Error::TooLarge {
-                offset: 0,
-                len: u64::MAX,
-            })?;
+        let (header, field) = own_header::<T>(count)?;
         let path = self.map.path().map(Path::to_path_buf).unwrap_or_default();
         let tmp = sibling(&path, "recmap-relayout");
         let data = self.data_range();
@@ -714,6 +724,11 @@ impl<T: Record> Table<T> {
             .open(&tmp)?;
         fresh.resize(0)?;
         fresh.resize(header.len() + data.len())?;
+        // The new file replaces the old one: it keeps the old one's permissions.
+        if let Ok(meta) = std::fs::metadata(&path) {
+            std::fs::set_permissions(&tmp, meta.permissions())
+                .map_err(|e| Error::io(Some(&tmp), "copy the permissions to", e))?;
+        }
         fresh.write_at(0, &header)?;
         fresh.write_at(header.len(), self.map.get(data).unwrap_or_default())?;
         fresh.flush()?;

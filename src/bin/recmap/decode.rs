@@ -4,6 +4,19 @@ use std::fmt::Write as _;
 
 use recmap::npy::NpyDtype;
 
+/// How many CSV columns a record of `dtype` has, without building them (saturating).
+pub fn column_count(dtype: &NpyDtype) -> u64 {
+    match dtype {
+        NpyDtype::Scalar { .. } => 1,
+        NpyDtype::Array { elem, shape } => shape
+            .iter()
+            .fold(column_count(elem), |n, &d| n.saturating_mul(d as u64)),
+        NpyDtype::Struct(fields) => fields
+            .iter()
+            .fold(0u64, |n, (_, d)| n.saturating_add(column_count(d))),
+    }
+}
+
 /// Column names for CSV: struct fields as `a.b`, subarray elements as `v[0]`, `m[1][2]`.
 pub fn columns(dtype: &NpyDtype, prefix: &str, out: &mut Vec<String>) {
     match dtype {

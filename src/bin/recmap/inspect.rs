@@ -9,6 +9,9 @@ use recmap::{Access, Map};
 use crate::Format;
 use crate::decode;
 
+/// The most CSV columns `dump` writes (a record of a million fields is already unreadable).
+const MAX_CSV_COLUMNS: u64 = 1 << 20;
+
 /// Maps the file read-only and parses its header; errors name the file.
 fn open(path: &Path) -> Result<(Map, Header), String> {
     let map = Map::open(path, Access::Read).map_err(|e| e.to_string())?;
@@ -71,6 +74,14 @@ pub fn dump(
     let mut out = BufWriter::new(stdout.lock());
     let io = |e: std::io::Error| format!("writing output: {e}");
     if let Format::Csv = format {
+        // Column names are built in memory: refuse record types no spreadsheet could hold.
+        let columns = decode::column_count(&dtype);
+        if columns > MAX_CSV_COLUMNS {
+            return Err(format!(
+                "{}: a record has {columns} columns, too many for CSV; use --format json",
+                path.display()
+            ));
+        }
         let mut names = Vec::new();
         decode::columns(&dtype, "", &mut names);
         writeln!(out, "{}", names.join(",")).map_err(io)?;
