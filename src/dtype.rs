@@ -42,6 +42,11 @@ pub enum Dtype {
 }
 
 /// What kind of number a [`Dtype::Scalar`] is.
+///
+/// ```
+/// use recmap::{Dtype, Record, ScalarKind};
+/// assert!(matches!(i16::DTYPE, Dtype::Scalar { kind: ScalarKind::Int, size: 2, .. }));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ScalarKind {
     /// Signed integer (numpy `i`).
@@ -53,6 +58,13 @@ pub enum ScalarKind {
 }
 
 /// The byte order of a [`Dtype::Scalar`].
+///
+/// ```
+/// use recmap::{ByteOrder, Dtype, Record};
+/// use zerocopy::byteorder::{BigEndian, U64};
+/// assert!(matches!(<U64<BigEndian>>::DTYPE, Dtype::Scalar { order: ByteOrder::Big, .. }));
+/// assert!(matches!(u8::DTYPE, Dtype::Scalar { order: ByteOrder::NotApplicable, .. }));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ByteOrder {
     /// Least significant byte first (numpy `<`).

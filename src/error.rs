@@ -10,6 +10,14 @@ use crate::map::Access;
 use crate::table::npy::HeaderProblem;
 
 /// A `Result` whose error defaults to [`Error`].
+///
+/// ```
+/// fn first_byte(m: &recmap::Map) -> recmap::Result<u8> {
+///     m.read_at(0)
+/// }
+/// assert_eq!(first_byte(&recmap::Map::anon(1)?)?, 0);
+/// # Ok::<(), recmap::Error>(())
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in recmap.

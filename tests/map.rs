@@ -626,3 +626,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn ranges_past_the_address_space_are_too_large() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file_with(&dir, "f", b"abc");
+    for access in [Access::Read, Access::Write, Access::Copy] {
+        let err = MapOptions::new()
+            .access(access)
+            .offset(u64::MAX)
+            .len(10)
+            .open(&path)
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::TooLarge {
+                    offset: u64::MAX,
+                    len: 10
+                }
+            ),
+            "{err:?}"
+        );
+    }
+    assert_eq!(read(&path), b"abc");
+}

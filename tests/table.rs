@@ -683,3 +683,42 @@ fn relayout_keeps_the_files_permissions() {
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o640);
 }
+
+#[test]
+fn impossible_reservations_are_too_large_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "t.npy");
+    let mut t = Table::<u64>::create(&path).unwrap();
+    t.extend([1, 2]).unwrap();
+    let capacity = t.capacity();
+    for n in [usize::MAX, usize::MAX / 4] {
+        assert!(
+            matches!(t.reserve(n), Err(Error::TooLarge { .. })),
+            "reserve({n})"
+        );
+    }
+    assert_eq!(
+        (t.len(), t.capacity(), t.as_slice()),
+        (2, capacity, &[1, 2][..])
+    );
+    t.push(3).unwrap();
+    drop(t);
+    assert_eq!(
+        Table::<u64>::open_read(&path).unwrap().as_slice(),
+        &[1, 2, 3]
+    );
+}
+
+#[test]
+fn version_3_headers_must_be_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = b"{'descr': '<u8', 'fortran_order': False, 'shape': (0,), } \xff\xfe";
+    let mut bytes = b"\x93NUMPY\x03\x00".to_vec();
+    bytes.extend_from_slice(&(text.len() as u32 + 1).to_le_bytes());
+    bytes.extend_from_slice(text);
+    bytes.push(b'\n');
+    assert_eq!(
+        problem(refused(&dir, &bytes)),
+        HeaderProblem::NotText { encoding: "UTF-8" }
+    );
+}

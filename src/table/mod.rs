@@ -41,6 +41,12 @@ pub trait Mode: sealed::Sealed + 'static {
 }
 
 /// A table opened for reading and writing (one writer, exclusive lock). The default mode.
+///
+/// ```
+/// # let dir = tempfile::tempdir()?;
+/// let t: recmap::Table<u8, recmap::ReadWrite> = recmap::Table::create(dir.path().join("t.npy"))?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub enum ReadWrite {}
 

@@ -13,9 +13,24 @@ use super::literal::{self, Literal};
 use crate::dtype::{ByteOrder, Dtype, ScalarKind};
 
 /// The first six bytes of every .npy file.
+///
+/// ```
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("t.npy");
+/// recmap::Table::<u8>::create(&path)?;
+/// assert!(std::fs::read(&path)?.starts_with(recmap::npy::MAGIC));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const MAGIC: &[u8; 6] = b"\x93NUMPY";
 
 /// Data starts at a multiple of this many bytes (numpy's `ARRAY_ALIGN`).
+///
+/// ```
+/// # let dir = tempfile::tempdir()?;
+/// let t = recmap::Table::<f32>::create(dir.path().join("t.npy"))?;
+/// assert_eq!(t.data_offset() % recmap::npy::ARRAY_ALIGN, 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const ARRAY_ALIGN: usize = 64;
 
 /// Width of the count field recmap writes into `shape`: any `u64` fits.
