@@ -291,12 +291,7 @@ fn dump_refuses_absurdly_wide_records_instead_of_exhausting_memory() {
     let path = dir.path().join("wide.npy");
     let text =
         "{'descr': [('v', '|u1', (100000, 100000))], 'fortran_order': False, 'shape': (0,), }";
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    let total = (10 + text.len() + 1).div_ceil(64) * 64;
-    bytes.extend_from_slice(&((total - 10) as u16).to_le_bytes());
-    bytes.extend_from_slice(text.as_bytes());
-    bytes.resize(total - 1, b' ');
-    bytes.push(b'\n');
+    let (bytes, _) = common::npy_v1(text.as_bytes(), 64, &[]);
     std::fs::write(&path, &bytes).unwrap();
     let err = fails(&["dump", s(&path)]);
     assert!(

@@ -6,17 +6,8 @@ mod common;
 
 use std::path::Path;
 
+use common::Trade;
 use recmap::{Record, Table};
-
-#[derive(Record, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
-struct Trade {
-    id: u64,
-    price: f64,
-    qty: u32,
-    side: u8,
-    _pad: [u8; 3],
-}
 
 fn trade(id: u64) -> Trade {
     Trade {

@@ -6,19 +6,10 @@ mod common;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
+use common::Trade;
 use proptest::prelude::*;
 use recmap::npy::{Header, HeaderProblem};
 use recmap::{Error, Record, Table, TableOptions};
-
-#[derive(Record, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
-struct Trade {
-    id: u64,
-    price: f64,
-    qty: u32,
-    side: u8,
-    _pad: [u8; 3],
-}
 
 #[derive(Record, Clone, Copy, Debug, PartialEq)]
 #[repr(C)]
@@ -255,14 +246,7 @@ fn problem(err: Error) -> HeaderProblem {
 }
 
 fn with_header_text(text: &str, data: &[u8]) -> Vec<u8> {
-    let mut out = b"\x93NUMPY\x01\x00".to_vec();
-    let total = (10 + text.len() + 1).div_ceil(64) * 64;
-    out.extend_from_slice(&((total - 10) as u16).to_le_bytes());
-    out.extend_from_slice(text.as_bytes());
-    out.resize(total - 1, b' ');
-    out.push(b'\n');
-    out.extend_from_slice(data);
-    out
+    common::npy_v1(text.as_bytes(), 64, data).0
 }
 
 const TRADE_DESCR: &str =
@@ -585,14 +569,8 @@ fn latin1_headers_keep_their_names_and_counts() {
     let dir = tempfile::tempdir().unwrap();
     let path = tmp(&dir, "latin1.npy");
     let text = b"{'descr': [('caf\xe9', '<u4')], 'fortran_order': False, 'shape': (2,), }";
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    let total = (10 + text.len() + 1).div_ceil(64) * 64;
-    bytes.extend_from_slice(&((total - 10) as u16).to_le_bytes());
-    bytes.extend_from_slice(text);
-    bytes.resize(total - 1, b' ');
-    bytes.push(b'\n');
-    bytes.extend_from_slice(&7u32.to_ne_bytes());
-    bytes.extend_from_slice(&8u32.to_ne_bytes());
+    let data: Vec<u8> = [7u32, 8].iter().flat_map(|v| v.to_ne_bytes()).collect();
+    let (bytes, _) = common::npy_v1(text, 64, &data);
     std::fs::write(&path, &bytes).unwrap();
 
     assert_eq!(Header::parse(&bytes).unwrap().count(), 2);

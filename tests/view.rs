@@ -3,19 +3,10 @@
 
 mod common;
 
+use common::Trade;
 use proptest::prelude::*;
 use recmap::{Access, Error, Map, MapOptions, Record, View};
 use zerocopy::byteorder::{BigEndian, F64, LittleEndian, U32};
-
-#[derive(recmap::Record, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
-struct Trade {
-    id: u64,
-    price: f64,
-    qty: u32,
-    side: u8,
-    _pad: [u8; 3],
-}
 
 #[derive(recmap::Record, Clone, Copy, Debug, PartialEq)]
 #[repr(C)]

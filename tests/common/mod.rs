@@ -103,15 +103,32 @@ impl Rng {
     }
 }
 
-/// A .npy file with header `text` padded only to 16 bytes (as numpy before 1.23 wrote them:
-/// no room for a wider count), followed by `data`. Returns the bytes and the header's size.
-pub fn tight_npy(text: &str, data: &[u8]) -> (Vec<u8>, usize) {
+/// A format 1.0 .npy file: header `text` (raw bytes, so Latin-1 names can be tested) padded
+/// with spaces to a multiple of `align`, then `data`. Returns the bytes and the header's size.
+pub fn npy_v1(text: &[u8], align: usize, data: &[u8]) -> (Vec<u8>, usize) {
     let mut out = b"\x93NUMPY\x01\x00".to_vec();
-    let total = (10 + text.len() + 1).div_ceil(16) * 16;
+    let total = (10 + text.len() + 1).div_ceil(align) * align;
     out.extend_from_slice(&((total - 10) as u16).to_le_bytes());
-    out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(text);
     out.resize(total - 1, b' ');
     out.push(b'\n');
     out.extend_from_slice(data);
     (out, total)
+}
+
+/// A header padded only to 16 bytes, as numpy before 1.23 wrote them: no room for a wider
+/// count, so opening it for writing must re-lay it out.
+pub fn tight_npy(text: &str, data: &[u8]) -> (Vec<u8>, usize) {
+    npy_v1(text.as_bytes(), 16, data)
+}
+
+/// The trade record the table, view and numpy tests share.
+#[derive(recmap::Record, Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+pub struct Trade {
+    pub id: u64,
+    pub price: f64,
+    pub qty: u32,
+    pub side: u8,
+    pub _pad: [u8; 3],
 }
