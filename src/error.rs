@@ -162,6 +162,13 @@ pub enum Error {
         align: usize,
     },
 
+    /// The operation needs something this machine does not have.
+    #[error("not supported here: {what}")]
+    Unsupported {
+        /// What is missing.
+        what: &'static str,
+    },
+
     /// A byte length is not a whole number of values of the viewed type.
     #[error("{len} bytes are not a whole number of {elem_size}-byte values")]
     SizeMismatch {
@@ -213,6 +220,7 @@ impl Error {
             | Error::TooLarge { .. }
             | Error::Misaligned { .. }
             | Error::SizeMismatch { .. } => io::ErrorKind::InvalidInput,
+            Error::Unsupported { .. } => io::ErrorKind::Unsupported,
         }
     }
 }

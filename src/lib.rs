@@ -53,6 +53,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// The live-reader protocol needs Linux: open-file-description locks, fallocate and futexes.
+#[cfg(not(target_os = "linux"))]
+compile_error!("recmap supports Linux only (it uses F_OFD_SETLK locks, fallocate and futexes)");
+
 // The derive's output names `::recmap::…`; this makes that path work inside recmap too.
 extern crate self as recmap;
 
@@ -75,7 +79,7 @@ pub use recmap_derive::Record;
 pub use record::Record;
 pub use sys::{allocation_granularity, page_size};
 pub use table::npy;
-pub use table::{ReadOnly, ReadWrite, Table, TableOptions};
+pub use table::{Append, ReadOnly, ReadWrite, Table, TableOptions};
 pub use view::View;
 
 /// Support for `#[derive(Record)]`'s generated code; not a public API.

@@ -69,6 +69,8 @@ fn push_reopen_and_read_back() {
 
 #[test]
 fn header_is_numpy_text_with_a_fixed_width_count() {
+    // The count field is 20 characters plus the spaces that make it end on a multiple of 16
+    // bytes (the commit protocol's aligned block).
     let dir = tempfile::tempdir().unwrap();
     let path = tmp(&dir, "t.npy");
     let mut t = Table::<[f32; 3]>::create(&path).unwrap();
@@ -78,8 +80,10 @@ fn header_is_numpy_text_with_a_fixed_width_count() {
     let text = String::from_utf8_lossy(&bytes[10..t.data_offset()]).into_owned();
     assert_eq!(
         text.trim_end(),
-        "{'descr': '<f4', 'fortran_order': False, 'shape': (                   1, 3), }"
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (                                  1, 3), }"
     );
+    let count_end = 10 + text.find("1, 3)").unwrap() + 1;
+    assert_eq!(count_end % 16, 0);
     assert!(text.ends_with('\n'));
 }
 
@@ -105,7 +109,7 @@ fn flush_commits_the_count_and_drop_flushes() {
 }
 
 #[test]
-fn growth_is_geometric() {
+fn growth_is_in_large_steps() {
     let dir = tempfile::tempdir().unwrap();
     let mut t = Table::<u64>::create(tmp(&dir, "t.npy")).unwrap();
     let mut capacities = vec![t.capacity()];
@@ -115,10 +119,12 @@ fn growth_is_geometric() {
             capacities.push(t.capacity());
         }
     }
-    // From 8192 records to 2M by doubling: 8 steps; each step at least doubles.
-    assert!(capacities.len() <= 10, "{capacities:?}");
+    // From 8192 records to 2M (16 MB) in steps of an eighth, at least 1 MiB each.
+    assert!(capacities.len() <= 20, "{capacities:?}");
     assert!(
-        capacities.windows(2).all(|w| w[1] >= 2 * w[0]),
+        capacities
+            .windows(2)
+            .all(|w| w[1] >= w[0] + (1 << 17) && w[1] >= w[0] + w[0] / 8),
         "{capacities:?}"
     );
     assert_eq!(t.as_slice().iter().sum::<u64>(), (0..2_000_000u64).sum());

@@ -13,6 +13,7 @@ use std::fmt;
 use std::fs::File;
 use std::ops::{Bound, Deref, RangeBounds};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use memmap2::{Mmap, MmapMut};
 
@@ -57,6 +58,21 @@ impl Region {
         match self {
             Region::ReadOnly(m) => m,
             Region::Writable(m) => m,
+        }
+    }
+
+    /// The start of the mapping, without making a reference to its bytes.
+    fn as_ptr(&self) -> *const u8 {
+        match self {
+            Region::ReadOnly(m) => m.as_ptr(),
+            Region::Writable(m) => m.as_ptr(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Region::ReadOnly(m) => m.len(),
+            Region::Writable(m) => m.len(),
         }
     }
 }
@@ -565,8 +581,21 @@ impl Map {
         let path = self.path.as_deref();
         let new_end = end_of(self.offset, new_len)?;
         let old_end = end_of(self.offset, self.len())?;
-        file.set_len(new_end)
-            .map_err(|e| Error::io(path, "resize", e))?;
+        let file_len = file
+            .metadata()
+            .map_err(|e| Error::io(path, "read the size of", e))?
+            .len();
+        if new_end > file_len {
+            // Real space, not a sparse hole: a full disk is an error here, never a SIGBUS at a
+            // later store into the new pages.
+            if let Err(e) = crate::sys::allocate(file, file_len, new_end) {
+                let _ = file.set_len(file_len);
+                return Err(Error::io(path, "resize", e));
+            }
+        } else {
+            file.set_len(new_end)
+                .map_err(|e| Error::io(path, "resize", e))?;
+        }
         // SAFETY: this map was made under the lock (or the promise of `open_unlocked`) that is
         // still held through `file`; remapping the same file with it keeps that guarantee.
         match unsafe { options::map_region(file, self.access, self.offset, new_len, false) } {
@@ -576,9 +605,120 @@ impl Map {
             }
             Err(e) => {
                 // Put the file back to the length the still-live old mapping covers.
-                let _ = file.set_len(old_end);
+                let _ = file.set_len(old_end.max(file_len));
                 Err(Error::io(path, "remap", e))
             }
+        }
+    }
+
+    /// Grows a file-backed map (and its file) to `new_len` bytes by writing zeros with
+    /// `pwrite` — the fast way to append through a map (see `sys::write_zeros`) — and moving
+    /// the mapping with `mremap`, which keeps the pages already mapped. On error (a full
+    /// disk) the map and the file keep their old length.
+    pub(crate) fn grow_with_zeros(&mut self, new_len: usize) -> Result<()> {
+        let path = self.path.as_deref();
+        let (Some(file), Region::Writable(region)) = (&self.file, &mut self.region) else {
+            return Err(Error::ReadOnly {
+                access: self.access,
+                op: "grow",
+            });
+        };
+        let old_end = end_of(self.offset, region.len())?;
+        let new_end = end_of(self.offset, new_len)?;
+        if let Err(e) = crate::sys::write_zeros(file, old_end, new_end) {
+            let _ = file.set_len(old_end);
+            return Err(Error::io(path, "grow", e));
+        }
+        // SAFETY: the lock that made this map safe is still held through `self.file`; the file
+        // now covers `new_len` bytes, so the grown mapping has no page past its end.
+        let moved = unsafe { region.remap(new_len, memmap2::RemapOptions::new().may_move(true)) };
+        moved.map_err(|e| Error::io(path, "remap", e))
+    }
+
+    /// Maps more of a file that another process has grown (a live reader's refresh): the
+    /// map's length becomes `new_len`, which must not pass the file's end.
+    pub(crate) fn follow_growth(&mut self, new_len: usize) -> Result<()> {
+        let path = self.path.as_deref();
+        let Region::ReadOnly(region) = &mut self.region else {
+            return Err(Error::ReadOnly {
+                access: self.access,
+                op: "follow the growth of",
+            });
+        };
+        // SAFETY: the shared lock taken at open is still held through `self.file`; writers
+        // that coexist with it only ever grow the file, and the caller checked that the file
+        // covers `new_len` bytes.
+        let moved = unsafe { region.remap(new_len, memmap2::RemapOptions::new().may_move(true)) };
+        moved.map_err(|e| Error::io(path, "remap", e))
+    }
+
+    /// The bytes at `range`, built from the mapping's address without a reference to the rest
+    /// of the map: a live reader may look at committed records while a writer in another
+    /// process stores into bytes after them.
+    #[inline]
+    pub(crate) fn bytes_in(&self, range: std::ops::Range<usize>) -> Option<&[u8]> {
+        if range.start > range.end || range.end > self.region.len() {
+            return None;
+        }
+        // SAFETY: `range` lies inside the mapping (checked above), which lives as long as
+        // `&self`; the caller only asks for bytes that nobody changes while it holds them
+        // (records a writer has committed), so a shared slice of them is sound.
+        Some(unsafe {
+            std::slice::from_raw_parts(self.region.as_ptr().add(range.start), range.len())
+        })
+    }
+
+    /// The address of byte `offset`, if `offset + len` is inside the map and `offset` is a
+    /// multiple of `align`.
+    fn word_ptr(&self, offset: usize, len: usize, align: usize) -> Option<*const u8> {
+        let end = offset.checked_add(len)?;
+        let ptr = self.region.as_ptr().wrapping_add(offset);
+        (end <= self.region.len() && (ptr as usize).is_multiple_of(align)).then_some(ptr)
+    }
+
+    /// Reads the 16 bytes at `offset` in one indivisible load (the commit protocol's count);
+    /// `None` if out of range, misaligned, or this processor cannot (see `sys::load16`).
+    pub(crate) fn load16(&self, offset: usize) -> Option<[u8; 16]> {
+        let ptr = self.word_ptr(offset, 16, 16)?;
+        if !crate::sys::has_atomic16() {
+            return None;
+        }
+        // SAFETY: `word_ptr` checked alignment and that 16 bytes are inside the live mapping;
+        // `has_atomic16` checked the processor.
+        Some(unsafe { crate::sys::load16(ptr) })
+    }
+
+    /// Writes the 16 bytes at `offset` in one indivisible store, after every store made before
+    /// it. Returns `false` (and writes nothing) if that cannot be done: out of range,
+    /// misaligned, not writable, or no such store on this processor.
+    pub(crate) fn store16(&mut self, offset: usize, bytes: [u8; 16]) -> bool {
+        if self.access != Access::Write || !crate::sys::has_atomic16() {
+            return false;
+        }
+        let Some(ptr) = self.word_ptr(offset, 16, 16) else {
+            return false;
+        };
+        // SAFETY: `word_ptr` checked alignment and range; the map is writable (`Write`
+        // access, so a `MmapMut` whose pages are writable); `&mut self` means no reference
+        // into the map is alive; `has_atomic16` checked the processor.
+        unsafe { crate::sys::store16(ptr.cast_mut(), bytes) };
+        true
+    }
+
+    /// Sleeps while the 4 bytes at `offset` equal `expected`, up to `timeout`, or until
+    /// another process calls [`Map::wake`] on the same file offset.
+    pub(crate) fn wait_while(&self, offset: usize, expected: [u8; 4], timeout: Duration) {
+        if let (Some(ptr), Some(_)) = (self.word_ptr(offset, 4, 4), &self.file) {
+            // SAFETY: an aligned word inside this live, shared, file-backed mapping.
+            unsafe { crate::sys::futex_wait(ptr, expected, timeout) }
+        }
+    }
+
+    /// Wakes every process sleeping in [`Map::wait_while`] on the word at `offset`.
+    pub(crate) fn wake(&self, offset: usize) {
+        if let (Some(ptr), Some(_)) = (self.word_ptr(offset, 4, 4), &self.file) {
+            // SAFETY: an aligned word inside this live, shared, file-backed mapping.
+            unsafe { crate::sys::futex_wake(ptr) }
         }
     }
 
@@ -624,7 +764,9 @@ impl Map {
     /// // m can no longer be used: the compiler sees to that.
     /// # Ok::<(), recmap::Error>(())
     /// ```
-    pub fn close(self) -> Result<()> {
+    pub fn close(mut self) -> Result<()> {
+        // One msync: this one, which reports its error; the drop that follows does none.
+        self.flush_on_drop = false;
         self.flush()
     }
 

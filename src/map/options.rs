@@ -33,6 +33,9 @@ pub struct MapOptions {
     populate: bool,
     wait_for_lock: bool,
     create: bool,
+    /// A `Write` map under a *shared* lock: the table's append mode, whose exclusion from
+    /// other writers is a byte-range lock the table takes itself.
+    shared_write_lock: bool,
 }
 
 impl Default for MapOptions {
@@ -62,6 +65,7 @@ impl MapOptions {
             populate: false,
             wait_for_lock: false,
             create: false,
+            shared_write_lock: false,
         }
     }
 
@@ -241,17 +245,32 @@ impl MapOptions {
 
     /// The body of `open`/`open_unlocked`. Without `lock`, the caller of `open_unlocked` has
     /// made the promise that the lock would otherwise keep.
+    /// Takes a shared lock even for `Access::Write` (see `shared_write_lock`).
+    pub(crate) fn shared_write_lock(&mut self, shared: bool) -> &mut Self {
+        self.shared_write_lock = shared;
+        self
+    }
+
     fn open_file(&self, path: &Path, lock: bool) -> Result<Map> {
         let writable = self.access == Access::Write;
-        let file = OpenOptions::new()
-            .read(true)
-            .write(writable)
-            .create(writable && self.create)
-            .open(path)
-            .map_err(|e| Error::io(Some(path), "open", e))?;
-        if lock {
+        let file = loop {
+            let file = OpenOptions::new()
+                .read(true)
+                .write(writable)
+                .create(writable && self.create)
+                .open(path)
+                .map_err(|e| Error::io(Some(path), "open", e))?;
+            if !lock {
+                break file;
+            }
             self.lock(&file, path)?;
-        }
+            // A writer may have renamed a new file over this path while we waited for the
+            // lock (a table's relayout): our lock would then be on the old, unlinked file.
+            // Open the path again until the locked file is the one the path names.
+            if still_at_path(&file, path)? {
+                break file;
+            }
+        };
         let file_len = file
             .metadata()
             .map_err(|e| Error::io(Some(path), "read the size of", e))?
@@ -281,8 +300,11 @@ impl MapOptions {
             if !writable {
                 return Err(past_end(len as u64));
             }
-            file.set_len(end)
-                .map_err(|e| Error::io(Some(path), "extend", e))?;
+            // Real space, not a sparse hole: a full disk is an error now, not a SIGBUS later.
+            if let Err(e) = crate::sys::allocate(&file, file_len, end) {
+                let _ = file.set_len(file_len);
+                return Err(Error::io(Some(path), "extend", e));
+            }
         }
         // SAFETY: with `lock`, this process holds the advisory lock on `file` (exclusive for
         // Write, shared otherwise) and keeps it, through `file`, for the map's life, so no
@@ -302,7 +324,7 @@ impl MapOptions {
     }
 
     fn lock(&self, file: &File, path: &Path) -> Result<()> {
-        let exclusive = self.access == Access::Write;
+        let exclusive = self.access == Access::Write && !self.shared_write_lock;
         let res = match (exclusive, self.wait_for_lock) {
             (true, true) => file.lock().map_err(TryLockError::Error),
             (false, true) => file.lock_shared().map_err(TryLockError::Error),
@@ -318,6 +340,19 @@ impl MapOptions {
             Err(TryLockError::Error(e)) => Err(Error::io(Some(path), "lock", e)),
         }
     }
+}
+
+/// Whether `file` is the file `path` names now (same device and inode).
+fn still_at_path(file: &File, path: &Path) -> Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let open = file
+        .metadata()
+        .map_err(|e| Error::io(Some(path), "read the metadata of", e))?;
+    Ok(match std::fs::metadata(path) {
+        Ok(named) => (named.dev(), named.ino()) == (open.dev(), open.ino()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(Error::io(Some(path), "read the metadata of", e)),
+    })
 }
 
 /// Maps `len` bytes of `file` at `offset` as `access` asks. memmap2 aligns the offset to the

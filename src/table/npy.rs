@@ -36,6 +36,10 @@ pub const ARRAY_ALIGN: usize = 64;
 /// Width of the count field recmap writes into `shape`: any `u64` fits.
 pub(crate) const COUNT_WIDTH: usize = 20;
 
+/// recmap's count field ends on a multiple of this: its last 16 bytes are one aligned block
+/// (see the commit protocol in `table::commit`).
+pub(crate) const COMMIT_ALIGN: usize = 16;
+
 /// A .npy format version.
 ///
 /// # Examples
@@ -541,7 +545,12 @@ impl Header {
     ///
     /// A [`HeaderProblem`] saying what is wrong.
     pub fn parse(file: &[u8]) -> Result<Header, HeaderProblem> {
-        let file_len = file.len() as u64;
+        Header::parse_prefix(file, file.len() as u64)
+    }
+
+    /// As [`parse`](Header::parse), for `file` holding at least the header of a file of
+    /// `file_len` bytes (a live reader parses a copy of the header, not the mapped file).
+    pub(crate) fn parse_prefix(file: &[u8], file_len: u64) -> Result<Header, HeaderProblem> {
         let short = |needed: usize| HeaderProblem::HeaderPastEnd {
             needed: needed as u64,
             file_len,
@@ -702,16 +711,20 @@ pub(crate) fn build_header(
     total: Option<usize>,
     version: Option<Version>,
 ) -> Option<(Vec<u8>, Range<usize>)> {
-    let mut text = format!("{{'descr': {descr}, 'fortran_order': False, 'shape': (");
-    let count_pos = text.len();
-    let _ = write!(text, "{count:>COUNT_WIDTH$}");
-    if trailing.is_empty() {
-        text.push(',');
-    }
-    for d in trailing {
-        let _ = write!(text, ", {d}");
-    }
-    text.push_str("), }");
+    let build = |pad: usize| {
+        let mut text = format!("{{'descr': {descr}, 'fortran_order': False, 'shape': (");
+        let count_pos = text.len();
+        let _ = write!(text, "{:pad$}{count:>COUNT_WIDTH$}", "");
+        if trailing.is_empty() {
+            text.push(',');
+        }
+        for d in trailing {
+            let _ = write!(text, ", {d}");
+        }
+        text.push_str("), }");
+        (text, count_pos)
+    };
+    let (text, _) = build(0);
     let version = version.unwrap_or(if !text.is_ascii() {
         Version::V3
     } else if text.len() < 65_000 {
@@ -728,9 +741,16 @@ pub(crate) fn build_header(
             }
         }
     };
+    let preamble = version.preamble_len();
+    // Spaces before the count so that the field *ends* on a multiple of 16: its last 16
+    // bytes — every digit a count below 10^16 has — are then one aligned block, which the
+    // commit protocol stores and loads indivisibly, and which never straddles a page.
+    let (text, count_pos) = build(0);
+    let field_end = preamble + encode(text.get(..count_pos)?)?.len() + COUNT_WIDTH;
+    let pad = (COMMIT_ALIGN - field_end % COMMIT_ALIGN) % COMMIT_ALIGN;
+    let (text, count_pos) = build(pad);
     let count_pos = encode(text.get(..count_pos)?)?.len();
     let text = encode(&text)?;
-    let preamble = version.preamble_len();
     let minimal = preamble + text.len() + 1;
     let total = match total {
         Some(t) if t >= minimal => t,
@@ -750,7 +770,7 @@ pub(crate) fn build_header(
     out.extend_from_slice(&text);
     out.resize(total - 1, b' ');
     out.push(b'\n');
-    let field = preamble + count_pos..preamble + count_pos + COUNT_WIDTH;
+    let field = preamble + count_pos..preamble + count_pos + pad + COUNT_WIDTH;
     Some((out, field))
 }
 

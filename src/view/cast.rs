@@ -108,6 +108,15 @@ pub(crate) fn bytes_of<T: Record>(value: &T) -> &[u8] {
     unsafe { std::slice::from_raw_parts(std::ptr::from_ref(value).cast::<u8>(), size) }
 }
 
+/// The bytes of `values`.
+pub(crate) fn slice_bytes<T: Record>(values: &[T]) -> &[u8] {
+    let size = const { record_size::<T>() } * values.len();
+    // SAFETY: `values` is `values.len()` live `T`s, contiguous, of `size` bytes in all (a
+    // slice never exceeds `isize::MAX` bytes); `Record` promises no padding and no
+    // `UnsafeCell`, so every byte is initialized and may be read through a shared reference.
+    unsafe { std::slice::from_raw_parts(values.as_ptr().cast::<u8>(), size) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

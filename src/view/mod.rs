@@ -5,7 +5,7 @@
 //! read-only map). Views borrow the bytes: no copy, no per-element work. Every check — bounds,
 //! alignment, whole number of values — gives an [`Error`](crate::Error), never a panic.
 
-mod cast;
+pub(crate) mod cast;
 
 use crate::error::Result;
 use crate::map::Map;

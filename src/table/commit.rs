@@ -1,0 +1,382 @@
+//! The commit protocol: how a writer publishes its record count, how the three roles lock
+//! the file, and how live readers follow an appender (`refresh`, `wait_for_len`).
+//!
+//! # Commit protocol
+//!
+//! The record count lives in the .npy header, as decimal text in the `shape` tuple, because
+//! that is where numpy reads it. recmap writes it in a field of at least 20 characters,
+//! right-aligned, that **ends on a multiple of 16 bytes** (`npy::build_header` pads before it).
+//! Every count below 10^16 therefore lies in the field's last 16 bytes — one aligned block,
+//! inside one cache line and one page — and nothing outside that block ever changes.
+//!
+//! *Writer* (`publish_count`), for `n` records:
+//!
+//! 1. the records `0..n` are stored into the mapped file (the page cache that every mapping
+//!    and every `read()` of the file shares);
+//! 2. a release fence, then the 16-byte block holding `n` is written with **one aligned
+//!    16-byte store** (`sys::store16`) through the writer's own mapping;
+//! 3. a futex wake on the block's last word, for readers asleep in `wait_for_len`.
+//!
+//! *Reader* (`published_count`): **one aligned 16-byte load** of the block (`sys::load16`),
+//! then an acquire fence, then the records `0..n` through its own mapping.
+//!
+//! Why a reader can never count a record that was not wholly written:
+//!
+//! - x86-64 processors with AVX perform aligned 16-byte loads and stores indivisibly (Intel SDM
+//!   vol. 3A §9.1.1; AMD APM vol. 2 §7.3.2): a load returns the block as it was before or
+//!   after a store, never a mix — the torn read of a decimal number (old `999`, new `1000`,
+//!   read as `1999`) cannot happen. Append mode refuses to open without AVX.
+//! - The stores of step 1 precede the store of step 2 in program order, and the release fence
+//!   and x86's ordered stores keep them so for every other core; the reader's acquire fence
+//!   keeps its record loads after its count load. So a reader that loads `n` sees records
+//!   `0..n` as written.
+//! - A SIGKILL cannot split one store instruction: after a crash the header holds the old
+//!   count or the new one, and both count only records already stored (the page cache keeps
+//!   a killed process's stores).
+//! - The appender never shrinks the file, never moves a record, and never stores into
+//!   `0..n` once `n` is published; readers only ever look at `0..n` (slices are built from the
+//!   mapping's address for exactly that range, `Map::bytes_in`), so a reader's `&[T]` is
+//!   immutable for as long as it lives.
+//!
+//! numpy reads the header with `read()`, which copies the page with wide loads; the block is
+//! one aligned 16-byte unit in one cache line, so in practice numpy too sees the old or the new
+//! count (tested with real numpy while a writer appends, `tests/numpy.rs`). The file is never
+//! shorter than the count says, so numpy's `mmap_mode="r"` never maps past the end.
+//!
+//! A `ReadWrite` table uses the same store when its field is aligned, and otherwise (a
+//! numpy-written header it has not rewritten) one `pwrite` of the field, which a kill cannot
+//! tear either; no reader coexists with it.
+
+use std::any::TypeId;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use super::npy::{COMMIT_ALIGN, COUNT_WIDTH, Header, HeaderProblem};
+use super::open::file_len_for;
+use super::{Append, Mode, ReadOnly, Table};
+use crate::error::{Error, Result};
+use crate::map::{Access, Map};
+use crate::record::Record;
+
+/// How long `wait_for_len` spins, re-reading the count, before it sleeps on a futex.
+pub(super) const DEFAULT_SPIN: Duration = Duration::from_micros(50);
+
+/// The longest single sleep of `wait_for_len`. A commit that changes the count by a multiple
+/// of 10^4 leaves the futex word (the count's last four digits) unchanged, so a reader that
+/// went to sleep just before it would miss the wake; it then notices within this time.
+const MAX_SLEEP: Duration = Duration::from_millis(2);
+
+/// The byte an appender locks exclusively (an OFD lock): far past any data, so it never
+/// meets a lock someone takes on the records.
+const APPEND_LOCK_BYTE: i64 = i64::MAX - 1;
+
+/// Whether the count field is one that the 16-byte commit can publish.
+pub(super) fn publishable(field: &std::ops::Range<usize>) -> bool {
+    field.len() >= COUNT_WIDTH && field.end.is_multiple_of(COMMIT_ALIGN)
+}
+
+/// Takes the appender's byte lock on the map's file.
+pub(super) fn lock_appender(map: &Map, path: &Path, wait: bool) -> Result<()> {
+    let file = map.file().ok_or(Error::ReadOnly {
+        access: map.access(),
+        op: "lock",
+    })?;
+    match crate::sys::byte_lock(file, APPEND_LOCK_BYTE, Some(true), wait) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Error::Locked {
+            path: path.to_path_buf(),
+            exclusive: true,
+        }),
+        Err(e) => Err(Error::io(Some(path), "lock", e)),
+    }
+}
+
+/// The count in a 16-byte block: spaces, then at least one digit, and nothing else.
+fn parse_block(block: &[u8; 16]) -> Option<u64> {
+    let digits = block.iter().skip_while(|&&b| b == b' ');
+    let mut n: u64 = 0;
+    let mut any = false;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(b - b'0');
+        any = true;
+    }
+    any.then_some(n)
+}
+
+/// Parses the header from a copy of its bytes (never from the live mapping, whose count an
+/// appender may be storing meanwhile) and returns it with the count to use: for a field the
+/// commit protocol publishes, the count from one indivisible load of it.
+pub(super) fn read_header(map: &Map, path: &Path) -> Result<(Header, usize)> {
+    let bad = |problem| Error::BadHeader {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let file_len = map.len() as u64;
+    let mut want = map.len().min(1 << 16);
+    // A copy can catch the count in the middle of a store: digits of two values mixed.
+    // That lasts nanoseconds, so a few attempts tell a torn copy from a broken file.
+    let mut attempts = 0;
+    let header = loop {
+        let copy = map.bytes_in(0..want).map(<[u8]>::to_vec).unwrap_or_default();
+        match Header::parse_prefix(&copy, file_len) {
+            Ok(h) => break h,
+            Err(HeaderProblem::HeaderPastEnd { needed, .. })
+                if needed <= file_len && needed as usize > want =>
+            {
+                want = needed as usize;
+            }
+            Err(e) if attempts >= 16 => return Err(bad(e)),
+            Err(_) => {
+                attempts += 1;
+                std::thread::yield_now();
+            }
+        }
+    };
+    let count = match published_count_in(map, &header.count_field) {
+        Some(Ok(n)) => n,
+        Some(Err(e)) => return Err(bad(e)),
+        None => header.count(),
+    };
+    let len = usize::try_from(count).map_err(|_| Error::TooLarge {
+        offset: header.data_start as u64,
+        len: count,
+    })?;
+    Ok((header, len))
+}
+
+/// The count in a publishable field, read indivisibly; `None` for other fields.
+fn published_count_in(
+    map: &Map,
+    field: &std::ops::Range<usize>,
+) -> Option<Result<u64, HeaderProblem>> {
+    if !publishable(field) {
+        return None;
+    }
+    let block = map.load16(field.end - 16)?;
+    Some(parse_block(&block).ok_or_else(|| HeaderProblem::Malformed {
+        what: format!(
+            "has a record count field that is not a number: {:?}",
+            String::from_utf8_lossy(&block)
+        ),
+    }))
+}
+
+impl<T: Record, M: Mode> Table<T, M> {
+    /// Publishes `len` as the header's count (see the module docs).
+    pub(super) fn publish_count(&mut self) -> Result<()> {
+        let field = self.count_field.clone();
+        if publishable(&field) && self.len < 10_000_000_000_000_000 {
+            let mut block = [0u8; 16];
+            block.copy_from_slice(format!("{:>16}", self.len).as_bytes());
+            if self.map.store16(field.end - 16, block) {
+                self.flushed_len = self.len;
+                if TypeId::of::<M>() == TypeId::of::<Append>() {
+                    self.map.wake(field.end - 4);
+                }
+                return Ok(());
+            }
+        }
+        // A foreign-width field of a ReadWrite table: one pwrite, which a kill cannot tear.
+        let width = field.len();
+        let text = format!("{:>width$}", self.len);
+        if text.len() != width {
+            return Err(Error::TooLarge {
+                offset: field.start as u64,
+                len: self.len as u64,
+            });
+        }
+        self.file()?
+            .write_all_at(text.as_bytes(), field.start as u64)
+            .map_err(|e| Error::io(self.map.path(), "write the record count of", e))?;
+        self.flushed_len = self.len;
+        Ok(())
+    }
+
+    /// The open file behind the table.
+    pub(super) fn file(&self) -> Result<&std::fs::File> {
+        self.map.file().ok_or(Error::ReadOnly {
+            access: Access::Read,
+            op: "write the header of",
+        })
+    }
+
+    /// Makes `count` records visible, mapping more of the file if it grew.
+    fn admit(&mut self, count: usize) -> Result<()> {
+        let end = file_len_for::<T>(self.data_start, count)?;
+        if end > self.map.len() {
+            let file_len = self.map.file_size()?;
+            if file_len < end as u64 {
+                return Err(Error::BadHeader {
+                    path: self.path().to_path_buf(),
+                    problem: HeaderProblem::Truncated {
+                        count: count as u64,
+                        needed: (count * size_of::<T>()) as u64,
+                        data_start: self.data_start as u64,
+                        file_len,
+                    },
+                });
+            }
+            // `file_len >= end`, which fits in usize.
+            self.map.follow_growth(file_len as usize)?;
+            self.capacity = (self.map.len() - self.data_start) / size_of::<T>();
+        }
+        self.len = count;
+        self.flushed_len = count;
+        Ok(())
+    }
+}
+
+impl<T: Record> Table<T, ReadOnly> {
+    /// Makes the records an appender has committed since this reader last looked visible, and
+    /// returns how many records are visible now. Never makes fewer visible than before.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadHeader`] if the header's count is not a number or counts more records than
+    /// the file holds; [`Error::Io`] if the file cannot be mapped further.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("log.npy");
+    /// let mut log = recmap::Table::<u32>::create_append(&path)?;
+    /// let mut reader = recmap::Table::<u32>::open_read(&path)?;
+    /// log.push(5)?;
+    /// log.flush()?;
+    /// assert_eq!(reader.refresh()?, 1);
+    /// assert_eq!(reader[0], 5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn refresh(&mut self) -> Result<usize> {
+        match published_count_in(&self.map, &self.count_field) {
+            Some(Ok(count)) => {
+                let count = usize::try_from(count).map_err(|_| Error::TooLarge {
+                    offset: self.data_start as u64,
+                    len: count,
+                })?;
+                if count > self.len {
+                    self.admit(count)?;
+                }
+            }
+            Some(Err(problem)) => {
+                return Err(Error::BadHeader {
+                    path: self.path().to_path_buf(),
+                    problem,
+                });
+            }
+            // A field no appender can publish to: the count cannot change while we read.
+            None => {}
+        }
+        Ok(self.len)
+    }
+
+    /// Waits until at least `n` records are committed and visible, or until `timeout`
+    /// passes, and returns the visible count (which is `< n` only after a timeout).
+    ///
+    /// It first spins for a short while (see [`spin`](Table::spin)), re-reading the count —
+    /// the fastest way to see a record that is about to arrive — and then sleeps on a futex
+    /// that the appender's `flush` wakes, so a long wait costs no CPU.
+    ///
+    /// # Errors
+    ///
+    /// As [`refresh`](Table::refresh).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("log.npy");
+    /// let mut log = recmap::Table::<u64>::create_append(&path)?;
+    /// let mut reader = recmap::Table::<u64>::open_read(&path)?;
+    /// let writer = std::thread::spawn(move || -> recmap::Result<()> {
+    ///     for i in 0..100 {
+    ///         log.push(i)?;
+    ///         log.flush()?;
+    ///     }
+    ///     Ok(())
+    /// });
+    /// assert_eq!(reader.wait_for_len(100, Duration::from_secs(10))?, 100);
+    /// assert_eq!(reader.iter().sum::<u64>(), 4950);
+    /// writer.join().unwrap()?;
+    /// // A timeout returns what is there.
+    /// assert_eq!(reader.wait_for_len(101, Duration::from_millis(1))?, 100);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn wait_for_len(&mut self, n: usize, timeout: Duration) -> Result<usize> {
+        let start = Instant::now();
+        loop {
+            let visible = self.refresh()?;
+            let waited = start.elapsed();
+            if visible >= n || waited >= timeout {
+                return Ok(visible);
+            }
+            if waited < self.spin {
+                std::hint::spin_loop();
+                continue;
+            }
+            let field = &self.count_field;
+            let Some(block) = publishable(field)
+                .then(|| self.map.load16(field.end - 16))
+                .flatten()
+            else {
+                // No appender can exist for this header: nothing will wake us.
+                std::thread::sleep((timeout - waited).min(MAX_SLEEP));
+                continue;
+            };
+            if parse_block(&block).is_some_and(|c| c > self.len as u64) {
+                continue; // committed between the refresh and now
+            }
+            let word = [block[12], block[13], block[14], block[15]];
+            self.map
+                .wait_while(field.end - 4, word, (timeout - waited).min(MAX_SLEEP));
+        }
+    }
+
+    /// Sets how long [`wait_for_len`](Table::wait_for_len) spins before it sleeps (default
+    /// 50 µs). A follower that must see each record within a microsecond or two and can spare
+    /// a core spins long; one that shares its core sleeps at once (`Duration::ZERO`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("log.npy");
+    /// # recmap::Table::<u64>::create(&path)?;
+    /// let mut reader = recmap::Table::<u64>::open_read(&path)?;
+    /// reader.spin(std::time::Duration::ZERO);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn spin(&mut self, budget: Duration) -> &mut Self {
+        self.spin = budget;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_parse_as_right_aligned_decimal_or_not_at_all() {
+        assert_eq!(parse_block(b"               0"), Some(0));
+        assert_eq!(parse_block(b"            1000"), Some(1000));
+        assert_eq!(parse_block(b"9999999999999999"), Some(9_999_999_999_999_999));
+        assert_eq!(parse_block(b"                "), None);
+        assert_eq!(parse_block(b"          1 2000"), None);
+        assert_eq!(parse_block(b"          12000,"), None);
+    }
+
+    #[test]
+    fn only_aligned_full_width_fields_are_publishable() {
+        assert!(publishable(&(44..64)));
+        assert!(publishable(&(40..64)));
+        assert!(!publishable(&(45..64)));
+        assert!(!publishable(&(44..65)));
+    }
+}

@@ -1,0 +1,505 @@
+//! Creating and opening tables in each role: [`TableOptions`], header checks, and the
+//! relayout of foreign headers.
+
+use std::any::TypeId;
+use std::fs::{File, OpenOptions};
+use std::ops::Range;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use super::npy::{self, Header, NpyDtype, Version};
+use super::{Append, Mode, ReadOnly, ReadWrite, Table, commit};
+use crate::error::{Error, Result};
+use crate::map::{Access, MapOptions};
+use crate::record::Record;
+
+/// New tables hold at least this many bytes of records.
+pub(super) const MIN_DATA_BYTES: usize = 1 << 16;
+
+/// Options for creating and opening tables.
+///
+/// # Examples
+///
+/// ```
+/// use recmap::{Table, TableOptions};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("v.npy");
+/// # std::fs::write(&path, b"old contents")?;
+/// let t: Table<[f32; 4]> = TableOptions::new().overwrite(true).capacity(10_000).create(&path)?;
+/// assert!(t.capacity() >= 10_000);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct TableOptions {
+    overwrite: bool,
+    capacity: usize,
+    wait_for_lock: bool,
+}
+
+impl TableOptions {
+    /// Default options: `create` refuses existing files, no reserved capacity, no waiting for
+    /// locks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// let t = recmap::TableOptions::new().create::<u64>(dir.path().join("a.npy"))?;
+    /// assert!(t.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new() -> TableOptions {
+        TableOptions::default()
+    }
+
+    /// Lets [`create`](TableOptions::create) replace an existing file (default `false`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("a.npy");
+    /// recmap::Table::<u8>::create(&path)?;
+    /// assert!(recmap::Table::<u8>::create(&path).is_err());
+    /// recmap::TableOptions::new().overwrite(true).create::<u8>(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn overwrite(&mut self, overwrite: bool) -> &mut Self {
+        self.overwrite = overwrite;
+        self
+    }
+
+    /// Room for at least `records` records in a new table.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// let t = recmap::TableOptions::new().capacity(1 << 20).create::<u64>(dir.path().join("a.npy"))?;
+    /// assert_eq!(t.capacity(), 1 << 20);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn capacity(&mut self, records: usize) -> &mut Self {
+        self.capacity = records;
+        self
+    }
+
+    /// Waits for a conflicting lock instead of failing with [`Error::Locked`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("a.npy");
+    /// # recmap::Table::<u8>::create(&path)?;
+    /// let t = recmap::TableOptions::new().wait_for_lock(true).open_read::<u8>(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn wait_for_lock(&mut self, wait: bool) -> &mut Self {
+        self.wait_for_lock = wait;
+        self
+    }
+
+    /// Creates a new, empty table file at `path`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] (kind `AlreadyExists`) if the file exists and `overwrite` is off;
+    /// [`Error::Locked`] if another process holds it; [`Error::Io`] for other failures.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// let t = recmap::TableOptions::new().create::<f64>(dir.path().join("x.npy"))?;
+    /// assert_eq!(t.len(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create<T: Record>(&self, path: impl AsRef<Path>) -> Result<Table<T>> {
+        let path = path.as_ref();
+        if !self.overwrite {
+            // Claim the name first, so an existing file is never touched.
+            OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .map_err(|e| Error::io(Some(path), "create", e))?;
+        }
+        let (header, count_field) = own_header::<T>(0)?;
+        let size = size_of::<T>();
+        let capacity = self.capacity.max(MIN_DATA_BYTES.div_ceil(size));
+        let file_len = file_len_for::<T>(header.len(), capacity)?;
+        let mut map = MapOptions::new()
+            .access(Access::Write)
+            .create(true)
+            .wait_for_lock(self.wait_for_lock)
+            .open(path)?;
+        // Under the exclusive lock: drop whatever was there, then a zero-filled file.
+        map.resize(0)?;
+        map.resize(file_len)?;
+        map.write_at(0, &header)?;
+        Table::from_parts(map, header.len(), count_field, 0)
+    }
+
+    /// Opens the table at `path` for reading and writing.
+    ///
+    /// A numpy-written file whose header has no room for a longer count gets recmap's header:
+    /// rewritten in place when it fits in the old header's space, otherwise by writing a new
+    /// file beside it and renaming it over the old one — never by editing the data in place.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadHeader`] for a file that is not a valid .npy file (bad magic, version,
+    /// header, `fortran_order`, truncated data); [`Error::SchemaMismatch`] naming the first
+    /// field that differs from `T`; [`Error::Misaligned`] if the data is not aligned for `T`;
+    /// [`Error::Locked`], [`Error::Io`]. The file is unchanged after any error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("x.npy");
+    /// # recmap::Table::<u16>::create(&path)?;
+    /// let mut t = recmap::TableOptions::new().open::<u16>(&path)?;
+    /// t.push(7)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open<T: Record>(&self, path: impl AsRef<Path>) -> Result<Table<T>> {
+        let mut table = self.open_mode::<T, ReadWrite>(path.as_ref())?;
+        if table.count_field.len() < npy::COUNT_WIDTH {
+            table.relayout()?;
+        }
+        Ok(table)
+    }
+
+    /// Opens the table at `path` read-only, with a shared lock. Never writes to the file.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](TableOptions::open).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("x.npy");
+    /// # recmap::Table::<u16>::create(&path)?;
+    /// let a = recmap::TableOptions::new().open_read::<u16>(&path)?;
+    /// let b = recmap::TableOptions::new().open_read::<u16>(&path)?; // many readers
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open_read<T: Record>(&self, path: impl AsRef<Path>) -> Result<Table<T, ReadOnly>> {
+        self.open_mode(path.as_ref())
+    }
+
+    /// Creates a new, empty table file at `path` and opens it to append (see [`Append`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`create`](TableOptions::create).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// let mut t = recmap::TableOptions::new().create_append::<u64>(dir.path().join("log.npy"))?;
+    /// t.push(1)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create_append<T: Record>(&self, path: impl AsRef<Path>) -> Result<Table<T, Append>> {
+        let path = path.as_ref();
+        drop(self.create::<T>(path)?);
+        self.open_append(path)
+    }
+
+    /// Opens the table at `path` to append, alongside live readers (see [`Append`]).
+    ///
+    /// A file whose header predates the commit protocol (numpy-written, or from an older
+    /// recmap) has its header rewritten once first, which needs a moment with no reader.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](TableOptions::open); [`Error::Locked`] also if another appender holds the
+    /// table; [`Error::Unsupported`] on a processor without indivisible 16-byte stores.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("log.npy");
+    /// # recmap::Table::<u64>::create(&path)?.push(7)?;
+    /// let mut t = recmap::TableOptions::new().open_append::<u64>(&path)?;
+    /// t.push(8)?;
+    /// assert_eq!(&t[..], &[7, 8]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open_append<T: Record>(&self, path: impl AsRef<Path>) -> Result<Table<T, Append>> {
+        let path = path.as_ref();
+        if !crate::sys::has_atomic16() {
+            return Err(Error::Unsupported {
+                what: "append mode: this processor has no indivisible 16-byte stores (x86-64 with AVX)",
+            });
+        }
+        let table = self.open_mode::<T, Append>(path)?;
+        if commit::publishable(&table.count_field) {
+            return Ok(table);
+        }
+        // Rewrite the header once, under the exclusive lock of a ReadWrite open, then reopen.
+        drop(table);
+        let mut rw = self.open::<T>(path)?;
+        rw.relayout()?;
+        drop(rw);
+        self.open_mode::<T, Append>(path)
+    }
+
+    fn open_mode<T: Record, M: Mode>(&self, path: &Path) -> Result<Table<T, M>> {
+        let map = MapOptions::new()
+            .access(M::ACCESS)
+            .shared_write_lock(TypeId::of::<M>() == TypeId::of::<Append>())
+            .wait_for_lock(self.wait_for_lock)
+            .open(path)?;
+        if TypeId::of::<M>() == TypeId::of::<Append>() {
+            commit::lock_appender(&map, path, self.wait_for_lock)?;
+        }
+        let (header, len) = commit::read_header(&map, path)?;
+        check_schema::<T>(&header, path)?;
+        Table::from_parts(map, header.data_start, header.count_field, len)
+    }
+}
+
+/// A recmap header for `T` holding `count`, padded so the data is aligned for `T` (64 bytes,
+/// or more for over-aligned records).
+pub(super) fn own_header<T: Record>(count: u64) -> Result<(Vec<u8>, Range<usize>)> {
+    let (dtype, trailing) = layout_of::<T>();
+    let descr = dtype.to_string();
+    let too_large = || Error::TooLarge {
+        offset: 0,
+        len: u64::MAX,
+    };
+    let (header, field) =
+        npy::build_header(&descr, &trailing, count, None, None).ok_or_else(too_large)?;
+    let align = align_of::<T>();
+    if header.len().is_multiple_of(align) {
+        return Ok((header, field));
+    }
+    let total = header.len().next_multiple_of(align);
+    npy::build_header(&descr, &trailing, count, Some(total), None).ok_or_else(too_large)
+}
+
+/// `T`'s .npy description: the base dtype and the dimensions after the record count.
+fn layout_of<T: Record>() -> (NpyDtype, Vec<usize>) {
+    let (base, trailing) = T::DTYPE.base_and_shape();
+    (NpyDtype::from_dtype(base), trailing)
+}
+
+pub(super) fn file_len_for<T: Record>(data_start: usize, capacity: usize) -> Result<usize> {
+    capacity
+        .checked_mul(size_of::<T>())
+        .and_then(|b| b.checked_add(data_start))
+        .ok_or(Error::TooLarge {
+            offset: data_start as u64,
+            len: capacity as u64,
+        })
+}
+
+fn check_schema<T: Record>(header: &Header, path: &Path) -> Result<()> {
+    let (want, trailing) = layout_of::<T>();
+    let mismatch = |field: String, expected: String, found: String| Error::SchemaMismatch {
+        path: path.to_path_buf(),
+        field,
+        expected,
+        found,
+    };
+    if let Some((field, expected, found)) = want.first_difference(&header.dtype) {
+        return Err(mismatch(field, expected, found));
+    }
+    let found_trailing = header.shape.get(1..).unwrap_or_default();
+    if found_trailing.len() != trailing.len()
+        || found_trailing
+            .iter()
+            .zip(&trailing)
+            .any(|(&f, &t)| f != t as u64)
+    {
+        let dims = |d: Vec<String>| {
+            format!(
+                "(N{})",
+                d.iter().map(|s| format!(", {s}")).collect::<String>()
+            )
+        };
+        return Err(mismatch(
+            "shape".into(),
+            dims(trailing.iter().map(ToString::to_string).collect()),
+            dims(found_trailing.iter().map(ToString::to_string).collect()),
+        ));
+    }
+    Ok(())
+}
+
+
+impl<T: Record> Table<T> {
+    /// Creates a new, empty table file at `path`; refuses to replace an existing file (see
+    /// [`TableOptions::overwrite`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`TableOptions::create`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("x.npy");
+    /// let mut t = recmap::Table::<f64>::create(&path)?;
+    /// t.push(1.5)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create(path: impl AsRef<Path>) -> Result<Table<T>> {
+        TableOptions::new().create(path)
+    }
+
+    /// Opens the table (or numpy-written .npy file) at `path` for reading and writing.
+    ///
+    /// # Errors
+    ///
+    /// As [`TableOptions::open`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("x.npy");
+    /// # recmap::Table::<f64>::create(&path)?;
+    /// let mut t = recmap::Table::<f64>::open(&path)?;
+    /// t.push(2.5)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open(path: impl AsRef<Path>) -> Result<Table<T>> {
+        TableOptions::new().open(path)
+    }
+
+    /// Opens the table at `path` read-only (shared lock).
+    ///
+    /// # Errors
+    ///
+    /// As [`TableOptions::open`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("x.npy");
+    /// # recmap::Table::<f64>::create(&path)?.push(1.0)?;
+    /// let t = recmap::Table::<f64>::open_read(&path)?;
+    /// assert_eq!(t.as_slice(), &[1.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open_read(path: impl AsRef<Path>) -> Result<Table<T, ReadOnly>> {
+        TableOptions::new().open_read(path)
+    }
+
+    /// Creates a new, empty table file at `path` to append to, alongside live readers; refuses
+    /// to replace an existing file.
+    ///
+    /// # Errors
+    ///
+    /// As [`TableOptions::create_append`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// let mut log = recmap::Table::<f64>::create_append(dir.path().join("log.npy"))?;
+    /// log.push(1.5)?;
+    /// log.flush()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create_append(path: impl AsRef<Path>) -> Result<Table<T, Append>> {
+        TableOptions::new().create_append(path)
+    }
+
+    /// Opens the table at `path` to append, alongside live readers.
+    ///
+    /// # Errors
+    ///
+    /// As [`TableOptions::open_append`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("log.npy");
+    /// # recmap::Table::<f64>::create(&path)?;
+    /// let mut log = recmap::Table::<f64>::open_append(&path)?;
+    /// log.push(2.5)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open_append(path: impl AsRef<Path>) -> Result<Table<T, Append>> {
+        TableOptions::new().open_append(path)
+    }
+
+    /// Rewrites a foreign header (one without a full-width count field) as recmap's: in the
+    /// old header's space if it fits, else as a new file renamed over the old one.
+    fn relayout(&mut self) -> Result<()> {
+        let (dtype, trailing) = layout_of::<T>();
+        let descr = dtype.to_string();
+        let count = self.len as u64;
+        let version = match self.map.get(6..8) {
+            Some(&[major, minor]) => Version::from_bytes(major, minor),
+            _ => None,
+        };
+        let in_place = version.and_then(|v| {
+            npy::build_header(&descr, &trailing, count, Some(self.data_start), Some(v))
+        });
+        if let Some((header, field)) = in_place {
+            // One write of at most a few hundred bytes, inside the first page.
+            self.file()?
+                .write_all_at(&header, 0)
+                .map_err(|e| Error::io(self.map.path(), "rewrite the header of", e))?;
+            self.count_field = field;
+            return Ok(());
+        }
+        let (header, field) = own_header::<T>(count)?;
+        let path = self.map.path().map(Path::to_path_buf).unwrap_or_default();
+        let tmp = sibling(&path, "recmap-relayout");
+        let data = self.data_range();
+        let mut fresh = MapOptions::new()
+            .access(Access::Write)
+            .create(true)
+            .open(&tmp)?;
+        fresh.resize(0)?;
+        fresh.resize(header.len() + data.len())?;
+        // The new file replaces the old one: it keeps the old one's permissions.
+        if let Ok(meta) = std::fs::metadata(&path) {
+            std::fs::set_permissions(&tmp, meta.permissions())
+                .map_err(|e| Error::io(Some(&tmp), "copy the permissions to", e))?;
+        }
+        fresh.write_at(0, &header)?;
+        fresh.write_at(header.len(), self.map.get(data).unwrap_or_default())?;
+        fresh.flush()?;
+        if let Some(f) = fresh.file() {
+            f.sync_all().map_err(|e| Error::io(Some(&tmp), "sync", e))?;
+        }
+        std::fs::rename(&tmp, &path).map_err(|e| Error::io(Some(&path), "replace", e))?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            // Make the rename itself durable; a failure here loses nothing already written.
+            let _ = File::open(dir).and_then(|d| d.sync_all());
+        }
+        fresh.set_path(path);
+        fresh.skip_flush_on_drop();
+        self.map = fresh;
+        self.data_start = header.len();
+        self.count_field = field;
+        self.capacity = self.len;
+        Ok(())
+    }
+}
+
+/// `dir/.name.suffix` next to `path`.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.{suffix}"))
+}
+
