@@ -123,8 +123,19 @@ impl<T: Record, M: Writable> Table<T, M> {
         let bytes = (self.capacity.saturating_mul(size_of::<T>()) / 8).clamp(MIN_GROWTH, MAX_GROWTH);
         let step = bytes.div_ceil(size_of::<T>());
         let capacity = needed.max(self.capacity.saturating_add(step));
-        self.map
-            .grow_with_zeros(file_len_for::<T>(self.data_start, capacity)?)?;
+        let grown = self
+            .map
+            .grow_with_zeros(file_len_for::<T>(self.data_start, capacity)?);
+        let capacity = match grown {
+            Ok(()) => capacity,
+            // Not room for a whole step: take just what is needed, if that fits.
+            Err(_) if capacity > needed => {
+                self.map
+                    .grow_with_zeros(file_len_for::<T>(self.data_start, needed)?)?;
+                needed
+            }
+            Err(e) => return Err(e),
+        };
         self.capacity = capacity;
         Ok(())
     }
