@@ -121,7 +121,10 @@ pub(super) fn read_header(map: &Map, path: &Path) -> Result<(Header, usize)> {
     // That lasts nanoseconds, so a few attempts tell a torn copy from a broken file.
     let mut attempts = 0;
     let header = loop {
-        let copy = map.bytes_in(0..want).map(<[u8]>::to_vec).unwrap_or_default();
+        let copy = map
+            .bytes_in(0..want)
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default();
         match Header::parse_prefix(&copy, file_len) {
             Ok(h) => break h,
             Err(HeaderProblem::HeaderPastEnd { needed, .. })
@@ -366,7 +369,10 @@ mod tests {
     fn blocks_parse_as_right_aligned_decimal_or_not_at_all() {
         assert_eq!(parse_block(b"               0"), Some(0));
         assert_eq!(parse_block(b"            1000"), Some(1000));
-        assert_eq!(parse_block(b"9999999999999999"), Some(9_999_999_999_999_999));
+        assert_eq!(
+            parse_block(b"9999999999999999"),
+            Some(9_999_999_999_999_999)
+        );
         assert_eq!(parse_block(b"                "), None);
         assert_eq!(parse_block(b"          1 2000"), None);
         assert_eq!(parse_block(b"          12000,"), None);

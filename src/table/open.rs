@@ -335,7 +335,6 @@ fn check_schema<T: Record>(header: &Header, path: &Path) -> Result<()> {
     Ok(())
 }
 
-
 impl<T: Record> Table<T> {
     /// Creates a new, empty table file at `path`; refuses to replace an existing file (see
     /// [`TableOptions::overwrite`]).
@@ -502,4 +501,3 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
         .unwrap_or_default();
     path.with_file_name(format!(".{name}.{suffix}"))
 }
-

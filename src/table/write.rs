@@ -120,7 +120,8 @@ impl<T: Record, M: Writable> Table<T, M> {
             offset: self.data_start as u64,
             len: u64::MAX,
         })?;
-        let bytes = (self.capacity.saturating_mul(size_of::<T>()) / 8).clamp(MIN_GROWTH, MAX_GROWTH);
+        let bytes =
+            (self.capacity.saturating_mul(size_of::<T>()) / 8).clamp(MIN_GROWTH, MAX_GROWTH);
         let step = bytes.div_ceil(size_of::<T>());
         let capacity = needed.max(self.capacity.saturating_add(step));
         let grown = self

@@ -1,0 +1,330 @@
+//! Live readers: the three roles' locks, and one appender with reader *processes* following it.
+//!
+//! The children are this test binary itself, re-run with `RECMAP_LIVE_ROLE` set (see
+//! `live_child`): a writer that appends checksummed records forever, committing every 256, and
+//! readers that follow with `wait_for_len` and check every record they see.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use recmap::{Access, Error, Map, Record, Table, TableOptions};
+
+/// 16 bytes: the record's index and a checksum of it.
+#[derive(Record, Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+struct Entry {
+    index: u64,
+    check: u64,
+}
+
+impl Entry {
+    fn new(index: u64) -> Entry {
+        Entry {
+            index,
+            check: index.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0xdead_beef,
+        }
+    }
+}
+
+const ROLE_ENV: &str = "RECMAP_LIVE_ROLE";
+const PATH_ENV: &str = "RECMAP_LIVE_PATH";
+
+fn tmp(dir: &tempfile::TempDir, name: &str) -> PathBuf {
+    dir.path().join(name)
+}
+
+#[test]
+fn roles_lock_each_other_as_documented() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "t.npy");
+    let mut appender = Table::<u64>::create_append(&path).unwrap();
+    appender.push(1).unwrap();
+    appender.flush().unwrap();
+
+    // Readers coexist with the appender and with each other.
+    let r1 = Table::<u64>::open_read(&path).unwrap();
+    let r2 = Table::<u64>::open_read(&path).unwrap();
+    assert_eq!((r1.len(), r2.len()), (1, 1));
+
+    // A second appender, a ReadWrite table and a writable Map are refused.
+    let locked = |e: Error| matches!(e, Error::Locked { ref path, exclusive: true } if path.ends_with("t.npy"));
+    assert!(locked(Table::<u64>::open_append(&path).unwrap_err()));
+    assert!(locked(Table::<u64>::open(&path).unwrap_err()));
+    assert!(locked(Map::open(&path, Access::Write).unwrap_err()));
+    // A read-only Map is a reader like any other.
+    assert_eq!(
+        Map::open(&path, Access::Read).unwrap().len(),
+        std::fs::metadata(&path).unwrap().len() as usize
+    );
+
+    // With the appender gone, readers still exclude a ReadWrite table but not an appender.
+    drop(appender);
+    assert!(matches!(
+        Table::<u64>::open(&path).unwrap_err(),
+        Error::Locked {
+            exclusive: true,
+            ..
+        }
+    ));
+    let again = Table::<u64>::open_append(&path).unwrap();
+    assert_eq!(&again[..], &[1]);
+    drop((again, r1, r2));
+
+    // A ReadWrite table excludes readers and appenders.
+    let rw = Table::<u64>::open(&path).unwrap();
+    assert!(matches!(
+        Table::<u64>::open_read(&path).unwrap_err(),
+        Error::Locked {
+            exclusive: false,
+            ..
+        }
+    ));
+    assert!(matches!(
+        Table::<u64>::open_append(&path).unwrap_err(),
+        Error::Locked { .. }
+    ));
+    drop(rw);
+}
+
+#[test]
+fn waiting_appender_gets_the_lock_when_the_first_one_goes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "t.npy");
+    let mut first = Table::<u64>::create_append(&path).unwrap();
+    first.push(7).unwrap();
+    let p = path.clone();
+    let second = std::thread::spawn(move || {
+        let mut t = TableOptions::new()
+            .wait_for_lock(true)
+            .open_append::<u64>(&p)
+            .unwrap();
+        t.push(8).unwrap();
+        t.flush().unwrap();
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    drop(first); // flushes 7, releases both locks
+    second.join().unwrap();
+    assert_eq!(&Table::<u64>::open_read(&path).unwrap()[..], &[7, 8]);
+}
+
+#[test]
+fn readers_see_only_committed_records_and_follow_growth() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "t.npy");
+    let mut w = Table::<Entry>::create_append(&path).unwrap();
+    let mut r = Table::<Entry>::open_read(&path).unwrap();
+    let initial_map = std::fs::metadata(&path).unwrap().len();
+    // Far more than the file first held: the reader must map the grown file.
+    let n = 1_000_000u64;
+    for i in 0..n {
+        w.push(Entry::new(i)).unwrap();
+    }
+    assert_eq!(r.refresh().unwrap(), 0, "nothing is committed before flush");
+    w.flush().unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() > initial_map);
+    assert_eq!(r.refresh().unwrap(), n as usize);
+    assert!(
+        r.iter()
+            .enumerate()
+            .all(|(i, e)| *e == Entry::new(i as u64))
+    );
+    // A timeout returns the visible count, after about the timeout.
+    let t0 = Instant::now();
+    assert_eq!(
+        r.wait_for_len(n as usize + 1, Duration::from_millis(30))
+            .unwrap(),
+        n as usize
+    );
+    assert!(t0.elapsed() >= Duration::from_millis(30));
+    // The appender reads back what it pushed, committed or not.
+    w.extend_from_slice(&[Entry::new(n), Entry::new(n + 1)])
+        .unwrap();
+    assert_eq!(
+        (w.len(), w[n as usize + 1]),
+        (n as usize + 2, Entry::new(n + 1))
+    );
+    assert_eq!(r.refresh().unwrap(), n as usize);
+    drop(w); // dropping flushes
+    assert_eq!(r.refresh().unwrap(), n as usize + 2);
+}
+
+#[test]
+fn a_sleeping_reader_is_woken_by_a_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "t.npy");
+    let mut w = Table::<u64>::create_append(&path).unwrap();
+    let mut r = Table::<u64>::open_read(&path).unwrap();
+    r.spin(Duration::ZERO);
+    let reader = std::thread::spawn(move || {
+        let t0 = Instant::now();
+        let n = r.wait_for_len(1, Duration::from_secs(20)).unwrap();
+        (n, t0.elapsed())
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    w.push(42).unwrap();
+    w.flush().unwrap();
+    let (n, waited) = reader.join().unwrap();
+    assert_eq!(n, 1);
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
+}
+
+#[test]
+fn open_append_rewrites_an_old_header_once_and_numpy_layout_stays_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "old.npy");
+    // A header as numpy writes it: the count is not in recmap's aligned field.
+    let data: Vec<u8> = [1u64, 2, 3].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let text = "{'descr': '<u8', 'fortran_order': False, 'shape': (3,), }";
+    let (file, _) = common::npy_v1(text.as_bytes(), 64, &data);
+    std::fs::write(&path, &file).unwrap();
+    let mut t = Table::<u64>::open_append(&path).unwrap();
+    assert_eq!(&t[..], &[1, 2, 3]);
+    t.push(4).unwrap();
+    drop(t);
+    let r = Table::<u64>::open_read(&path).unwrap();
+    assert_eq!(&r[..], &[1, 2, 3, 4]);
+}
+
+/// In a child: the writer or a reader (see the module docs). A no-op otherwise.
+#[test]
+fn live_child() {
+    let (Some(role), Some(path)) = (std::env::var_os(ROLE_ENV), std::env::var_os(PATH_ENV)) else {
+        return;
+    };
+    let path = PathBuf::from(path);
+    match role.to_str() {
+        Some("writer") => writer(&path),
+        Some("reader") => reader(&path),
+        other => panic!("unknown role {other:?}"),
+    }
+}
+
+/// Appends forever from the committed count on, committing every 256 records.
+fn writer(path: &Path) {
+    let mut t = Table::<Entry>::open_append(path).expect("writer: open_append");
+    let mut i = t.len() as u64;
+    loop {
+        t.push(Entry::new(i)).expect("writer: push");
+        i += 1;
+        if i % 256 == 0 {
+            t.flush().expect("writer: flush");
+        }
+    }
+}
+
+/// Follows the table, checking every record; stops once the `stop` file exists and nothing
+/// new arrived for a while, and prints how many records it checked.
+fn reader(path: &Path) {
+    let stop = path.with_extension("stop");
+    let mut t = Table::<Entry>::open_read(path).expect("reader: open_read");
+    let mut checked = 0usize;
+    let mut idle = 0;
+    loop {
+        let n = t
+            .wait_for_len(checked + 1, Duration::from_millis(100))
+            .expect("reader: wait");
+        for (i, e) in t[checked..n].iter().enumerate() {
+            let want = Entry::new((checked + i) as u64);
+            assert_eq!(
+                *e,
+                want,
+                "reader: record {} is torn or out of place",
+                checked + i
+            );
+        }
+        if n == checked {
+            idle += 1;
+            if stop.exists() && idle >= 3 {
+                break;
+            }
+        } else {
+            idle = 0;
+        }
+        checked = n;
+    }
+    println!("checked {checked}");
+}
+
+fn spawn(role: &str, path: &Path) -> Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "live_child", "--nocapture", "--test-threads=1"])
+        .env(ROLE_ENV, role)
+        .env(PATH_ENV, path)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// ≥ 10^7 records through one writer process and three reader processes; the writer is
+/// killed with SIGKILL mid-stream; every reader has checked every committed record, none
+/// beyond, and a new appender continues right after the last committed one.
+#[test]
+fn reader_processes_follow_a_writer_that_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "log.npy");
+    drop(Table::<Entry>::create(&path).unwrap());
+    let readers: Vec<Child> = (0..3).map(|_| spawn("reader", &path)).collect();
+    let mut writer = spawn("writer", &path);
+    let mut watch = Table::<Entry>::open_read(&path).unwrap();
+    let target = 10_000_000;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while watch.wait_for_len(target, Duration::from_secs(1)).unwrap() < target {
+        assert!(
+            Instant::now() < deadline,
+            "the writer stalled at {}",
+            watch.len()
+        );
+        assert!(
+            writer.try_wait().unwrap().is_none(),
+            "the writer died by itself"
+        );
+    }
+    // A random moment mid-stream.
+    let jitter = common::Rng::new(std::process::id() as u64).below(50);
+    std::thread::sleep(Duration::from_millis(jitter as u64));
+    writer.kill().unwrap(); // SIGKILL
+    writer.wait().unwrap();
+
+    let committed = Table::<Entry>::open_read(&path).unwrap().len();
+    assert!(committed >= target && committed % 256 == 0, "{committed}");
+    std::fs::write(path.with_extension("stop"), b"").unwrap();
+    for child in readers {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "a reader failed: {out:?}");
+        let said = BufReader::new(&out.stdout[..])
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| {
+                // libtest prints "test live_child ... " before the child's own output.
+                let n = l.split("checked ").nth(1)?;
+                n.split_whitespace().next()?.parse::<usize>().ok()
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "the reader did not report: {}",
+                    String::from_utf8_lossy(&out.stdout)
+                )
+            });
+        assert_eq!(
+            said, committed,
+            "a reader checked a different number of records"
+        );
+    }
+
+    let mut next = Table::<Entry>::open_append(&path).unwrap();
+    assert_eq!(next.len(), committed);
+    next.push(Entry::new(committed as u64)).unwrap();
+    next.flush().unwrap();
+    drop(next);
+    let all = Table::<Entry>::open_read(&path).unwrap();
+    assert_eq!(all.len(), committed + 1);
+    assert!(
+        all.iter()
+            .enumerate()
+            .all(|(i, e)| *e == Entry::new(i as u64))
+    );
+}
