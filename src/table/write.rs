@@ -123,20 +123,18 @@ impl<T: Record, M: Writable> Table<T, M> {
         let bytes =
             (self.capacity.saturating_mul(size_of::<T>()) / 8).clamp(MIN_GROWTH, MAX_GROWTH);
         let step = bytes.div_ceil(size_of::<T>());
-        let capacity = needed.max(self.capacity.saturating_add(step));
-        let grown = self
+        let mut capacity = needed.max(self.capacity.saturating_add(step));
+        // Not room for a whole step (a nearly full disk): halve it, down to just what is
+        // needed, so the space that is left still gets used in reasonable steps.
+        while let Err(e) = self
             .map
-            .grow_with_zeros(file_len_for::<T>(self.data_start, capacity)?);
-        let capacity = match grown {
-            Ok(()) => capacity,
-            // Not room for a whole step: take just what is needed, if that fits.
-            Err(_) if capacity > needed => {
-                self.map
-                    .grow_with_zeros(file_len_for::<T>(self.data_start, needed)?)?;
-                needed
+            .grow_with_zeros(file_len_for::<T>(self.data_start, capacity)?)
+        {
+            if capacity == needed {
+                return Err(e);
             }
-            Err(e) => return Err(e),
-        };
+            capacity = needed + (capacity - needed) / 2;
+        }
         self.capacity = capacity;
         Ok(())
     }

@@ -1,0 +1,134 @@
+//! A full disk is an error, never a `SIGBUS`: on a 1 MiB tmpfs, tables (both writable roles)
+//! and maps grow until `ENOSPC`, keep what they committed, stay usable, and go on once space
+//! is freed.
+//!
+//! Mounting needs root. Elsewhere the test skips and says so; under CI (which runs as root)
+//! a failed mount fails the test, so it cannot silently stop running.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use recmap::{Access, Error, Map, MapOptions, Table};
+
+/// A 1 MiB tmpfs mounted on a fresh directory, unmounted on drop.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount() -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=1m", "recmap-test"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            return Some(SmallDisk { dir });
+        }
+        // SAFETY: `geteuid` reads the process's user id; it cannot fail.
+        let root = unsafe { libc::geteuid() } == 0;
+        assert!(
+            std::env::var_os("CI").is_none() || !root,
+            "CI runs as root: mounting a tmpfs must work there"
+        );
+        eprintln!("SKIPPED: cannot mount a tmpfs (needs root); the disk-full test did not run");
+        None
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+fn is_enospc(e: &Error) -> bool {
+    matches!(e, Error::Io { source, .. } if source.raw_os_error() == Some(libc::ENOSPC))
+}
+
+/// Pushes until the disk is full; returns how many records went in.
+fn fill<M: recmap::table::Writable>(t: &mut Table<u64, M>, from: u64) -> u64 {
+    let mut i = from;
+    loop {
+        match t.push(i) {
+            Ok(()) => i += 1,
+            Err(e) => {
+                assert!(is_enospc(&e), "expected ENOSPC, got {e:?}");
+                return i;
+            }
+        }
+        if i % 1000 == 0 {
+            t.flush().unwrap();
+        }
+    }
+}
+
+fn check_table<M: recmap::table::Writable>(disk: &SmallDisk, mut t: Table<u64, M>, path: &Path) {
+    let spare = disk.path("spare.bin");
+    std::fs::write(&spare, vec![1u8; 200 << 10]).unwrap();
+    let full_at = fill(&mut t, 0);
+    assert!(full_at > 50_000, "only {full_at} records fit on 1 MiB");
+    // Still usable: the records are there, the commit works, a reader sees them.
+    assert_eq!(t.len() as u64, full_at);
+    assert!(t.iter().enumerate().all(|(i, &v)| v == i as u64));
+    t.flush().unwrap();
+    {
+        let r = Table::<u64>::open_read(path);
+        // A ReadWrite table excludes readers; an appender does not.
+        if let Ok(r) = r {
+            assert_eq!(r.len() as u64, full_at);
+        }
+    }
+    // Free space: appending goes on.
+    std::fs::remove_file(&spare).unwrap();
+    let more = fill(&mut t, full_at);
+    eprintln!("disk full after {full_at} records; {more} after freeing 200 KiB");
+    assert!(more > full_at + 20_000, "{full_at} then {more}");
+    t.flush().unwrap();
+    drop(t);
+    let r = Table::<u64>::open_read(path).unwrap();
+    assert_eq!(r.len() as u64, more);
+    assert!(r.iter().enumerate().all(|(i, &v)| v == i as u64));
+}
+
+#[test]
+fn a_full_disk_is_an_error_for_tables_and_maps() {
+    let Some(disk) = SmallDisk::mount() else {
+        return;
+    };
+
+    let path = disk.path("rw.npy");
+    check_table(&disk, Table::<u64>::create(&path).unwrap(), &path);
+    std::fs::remove_file(&path).unwrap();
+
+    let path = disk.path("append.npy");
+    check_table(&disk, Table::<u64>::create_append(&path).unwrap(), &path);
+    std::fs::remove_file(&path).unwrap();
+
+    // Map::resize past the free space: an error, and the map keeps its length and contents.
+    let path = disk.path("map.bin");
+    let mut m = Map::create(&path, 4096).unwrap();
+    m.write_at(0, b"kept").unwrap();
+    let err = m.resize(8 << 20).unwrap_err();
+    assert!(is_enospc(&err), "{err:?}");
+    assert_eq!((m.len(), &m[..4]), (4096, &b"kept"[..]));
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 4096);
+    m.resize(8192).unwrap();
+    m.write_at(8000, b"more").unwrap();
+    drop(m);
+
+    // A length past the end with Access::Write: an error, and the file keeps its length.
+    let err = MapOptions::new()
+        .access(Access::Write)
+        .len(8 << 20)
+        .open(&path)
+        .unwrap_err();
+    assert!(is_enospc(&err), "{err:?}");
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 8192);
+    assert_eq!(&std::fs::read(&path).unwrap()[8000..8004], b"more");
+}
