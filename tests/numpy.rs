@@ -230,3 +230,96 @@ fn latin1_field_names_survive_an_append() {
     let out = common::run_python(common::python3().unwrap(), read, &[s(&path)], b"");
     assert_eq!(out.trim(), "café [1, 2, 3]");
 }
+
+/// A record the live numpy test can check on its own: an index and a checksum of it.
+#[derive(Record, Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+struct Tick {
+    index: u64,
+    check: u64,
+}
+
+impl Tick {
+    fn new(index: u64) -> Tick {
+        Tick {
+            index,
+            check: index.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0xdead_beef,
+        }
+    }
+}
+
+const LIVE_ENV: &str = "RECMAP_NUMPY_LIVE_WRITER";
+
+/// In a child: appends forever, committing every 8 records, with a short pause after each
+/// commit so that the table stays small enough for numpy to load thousands of times. A no-op
+/// otherwise.
+#[test]
+fn numpy_live_writer_child() {
+    let Some(path) = std::env::var_os(LIVE_ENV) else {
+        return;
+    };
+    let mut t = Table::<Tick>::open_append(&path).expect("writer: open_append");
+    let mut i = t.len() as u64;
+    loop {
+        t.push(Tick::new(i)).expect("writer: push");
+        i += 1;
+        if i % 8 == 0 {
+            t.flush().expect("writer: flush");
+            std::thread::sleep(std::time::Duration::from_micros(20));
+        }
+    }
+}
+
+/// numpy re-runs `np.load(path, mmap_mode="r")` thousands of times while a Rust writer
+/// process appends and commits: every array it gets holds only whole, correct records, in
+/// order, and never fewer than the last one did.
+#[test]
+fn numpy_reads_whole_records_while_rust_appends() {
+    let Some(python) = common::python3_with_numpy() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("live.npy");
+    drop(Table::<Tick>::create(&path).unwrap());
+    let mut writer = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "numpy_live_writer_child", "--nocapture"])
+        .env(LIVE_ENV, &path)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let script = r#"
+import sys, time
+import numpy as np
+path = sys.argv[1]
+loads, last, t0 = 0, 0, time.monotonic()
+while time.monotonic() - t0 < 3.0 or last == 0:
+    a = np.load(path, mmap_mode="r")
+    n = len(a)
+    idx = np.asarray(a["index"])
+    chk = np.asarray(a["check"])
+    want = np.arange(n, dtype=np.uint64)
+    assert (idx == want).all(), f"load {loads}: wrong index among {n} records"
+    with np.errstate(over="ignore"):
+        good = (want * np.uint64(0x9E3779B97F4A7C15)) ^ np.uint64(0xDEADBEEF)
+    assert (chk == good).all(), f"load {loads}: torn record among {n}"
+    assert n >= last, f"load {loads}: {n} records after {last}"
+    last, loads = n, loads + 1
+    del a
+print(loads, last)
+"#;
+    let out = common::run_python(python, script, &[s(&path)], b"");
+    writer.kill().unwrap();
+    writer.wait().unwrap();
+    let mut words = out.split_whitespace().map(|w| w.parse::<usize>().unwrap());
+    let (loads, last) = (words.next().unwrap(), words.next().unwrap());
+    eprintln!("numpy loaded the live table {loads} times, up to {last} records");
+    assert!(loads >= 100 && last > 0, "{out}");
+    let committed = Table::<Tick>::open_read(&path).unwrap();
+    assert!(committed.len() >= last);
+    assert!(
+        committed
+            .iter()
+            .enumerate()
+            .all(|(i, t)| *t == Tick::new(i as u64))
+    );
+}
