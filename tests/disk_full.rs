@@ -62,7 +62,7 @@ fn fill<M: recmap::table::Writable>(t: &mut Table<u64, M>, from: u64) -> u64 {
                 return i;
             }
         }
-        if i % 1000 == 0 {
+        if i.is_multiple_of(1000) {
             t.flush().unwrap();
         }
     }

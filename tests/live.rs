@@ -210,7 +210,7 @@ fn writer(path: &Path) {
     loop {
         t.push(Entry::new(i)).expect("writer: push");
         i += 1;
-        if i % 256 == 0 {
+        if i.is_multiple_of(256) {
             t.flush().expect("writer: flush");
         }
     }
@@ -290,7 +290,7 @@ fn reader_processes_follow_a_writer_that_is_killed() {
     writer.wait().unwrap();
 
     let committed = Table::<Entry>::open_read(&path).unwrap().len();
-    assert!(committed >= target && committed % 256 == 0, "{committed}");
+    assert!(committed >= target && committed.is_multiple_of(256), "{committed}");
     std::fs::write(path.with_extension("stop"), b"").unwrap();
     for child in readers {
         let out = child.wait_with_output().unwrap();

@@ -263,7 +263,7 @@ fn numpy_live_writer_child() {
     loop {
         t.push(Tick::new(i)).expect("writer: push");
         i += 1;
-        if i % 8 == 0 {
+        if i.is_multiple_of(8) {
             t.flush().expect("writer: flush");
             std::thread::sleep(std::time::Duration::from_micros(20));
         }
