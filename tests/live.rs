@@ -290,7 +290,10 @@ fn reader_processes_follow_a_writer_that_is_killed() {
     writer.wait().unwrap();
 
     let committed = Table::<Entry>::open_read(&path).unwrap().len();
-    assert!(committed >= target && committed.is_multiple_of(256), "{committed}");
+    assert!(
+        committed >= target && committed.is_multiple_of(256),
+        "{committed}"
+    );
     std::fs::write(path.with_extension("stop"), b"").unwrap();
     for child in readers {
         let out = child.wait_with_output().unwrap();
