@@ -213,7 +213,7 @@ fn bench_json_has_every_workload_and_method() {
         s(dir.path()),
     ]);
     let re = regex::Regex::new(
-        r#"\{"workload": "(\w+)", "method": "(\w+)", "seconds": ([0-9.e-]+), "bytes": (\d+), "ops": (\d+)\}"#,
+        r#"\{"workload": "(\w+)", "method": "(\w+)", "seconds": ([0-9.e-]+), "bytes": (\d+), "ops": (\d+)(?:, "p50_ns": (\d+), "p99_ns": (\d+))?\}"#,
     )
     .unwrap();
     assert!(
@@ -225,6 +225,15 @@ fn bench_json_has_every_workload_and_method() {
         .map(|c| {
             assert!(c[3].parse::<f64>().unwrap() > 0.0);
             assert!(c[4].parse::<u64>().unwrap() > 0 && c[5].parse::<u64>().unwrap() > 0);
+            // Latency percentiles come with the tail rows, and only with them.
+            assert_eq!(c.get(6).is_some(), &c[1] == "tail", "{}", &c[0]);
+            if let (Some(p50), Some(p99)) = (c.get(6), c.get(7)) {
+                let (p50, p99) = (
+                    p50.as_str().parse::<u64>().unwrap(),
+                    p99.as_str().parse::<u64>().unwrap(),
+                );
+                assert!(p50 > 0 && p50 <= p99, "{}", &c[0]);
+            }
             (c[1].to_owned(), c[2].to_owned())
         })
         .collect();
@@ -240,7 +249,14 @@ fn bench_json_has_every_workload_and_method() {
         ("random_write", "mmap"),
         ("random_write", "pwrite"),
         ("append", "mmap"),
+        ("append", "mmap_followed"),
         ("append", "bufwriter"),
+        ("tail", "spin_commit1"),
+        ("tail", "spin_commit64"),
+        ("tail", "block_commit1"),
+        ("tail", "block_commit64"),
+        ("tail", "spin_flat_out"),
+        ("tail", "block_flat_out"),
     ];
     assert_eq!(rows, want.map(|(w, m)| (w.to_owned(), m.to_owned())));
     // The temporary files are gone.

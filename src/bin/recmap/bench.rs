@@ -23,6 +23,8 @@ struct Measurement {
     seconds: f64,
     bytes: u64,
     ops: u64,
+    /// Writer-to-reader latency percentiles (p50, p99) in ns, for the tail workload.
+    latency: Option<(u64, u64)>,
 }
 
 const RUNS: usize = 3;
@@ -129,11 +131,13 @@ impl<const W: usize> Bench<W> {
         self.random_read(&mut results)?;
         self.random_write(&mut results)?;
         self.append(&mut results)?;
+        self.tail(&mut results)?;
         self.progress.finish_and_clear();
         if json {
             print_json(self.data_bytes(), Self::RECORD, &results);
         } else {
             print_table(self.data_bytes(), Self::RECORD, &results);
+            print_tail(&results);
         }
         drop(self.dir); // removes the file
         Ok(())
@@ -183,6 +187,7 @@ impl<const W: usize> Bench<W> {
                 seconds,
                 bytes,
                 ops,
+                latency: None,
             })
         };
 
@@ -283,6 +288,7 @@ impl<const W: usize> Bench<W> {
                 seconds,
                 bytes: ops as u64 * rec,
                 ops: ops as u64,
+                latency: None,
             })
         };
 
@@ -381,6 +387,7 @@ impl<const W: usize> Bench<W> {
             seconds,
             bytes: fast.len() as u64 * rec,
             ops: fast.len() as u64,
+            latency: None,
         });
 
         let f = std::fs::OpenOptions::new()
@@ -403,6 +410,7 @@ impl<const W: usize> Bench<W> {
             seconds,
             bytes: slow.len() as u64 * rec,
             ops: slow.len() as u64,
+            latency: None,
         });
         Ok(())
     }
@@ -429,7 +437,7 @@ impl<const W: usize> Bench<W> {
     /// includes growth and the final commit (`flush` for the table, `flush` of the buffer for
     /// BufWriter: both end in the page cache, and neither side msyncs or fsyncs).
     fn append(&self, results: &mut Vec<Measurement>) -> Result<(), String> {
-        self.stage("append", 2 * RUNS as u64);
+        self.stage("append", 3 * RUNS as u64);
         let n = self.count;
         let expected = n as u64;
         let out = self.dir.path().join("append.npy");
@@ -455,6 +463,37 @@ impl<const W: usize> Bench<W> {
             seconds,
             bytes: n as u64 * rec,
             ops: n as u64,
+            latency: None,
+        });
+
+        // The same, with two follower processes reading every record as it is committed
+        // (one commit per 65,536 records; they sleep between commits).
+        let followed = self.dir.path().join("followed.npy");
+        let mut best = f64::INFINITY;
+        for _ in 0..RUNS {
+            let _ = std::fs::remove_file(&followed);
+            let mut t = Table::<Rec<W>>::create_append(&followed).map_err(|e| e.to_string())?;
+            let children = crate::tail::start_word_followers(&followed, W, n as u64, 2)?;
+            let start = Instant::now();
+            for i in 0..n {
+                t.push(record::<W>(i)).map_err(|e| e.to_string())?;
+                if (i + 1) % 65_536 == 0 {
+                    t.flush().map_err(|e| e.to_string())?;
+                }
+            }
+            t.flush().map_err(|e| e.to_string())?;
+            best = best.min(start.elapsed().as_secs_f64());
+            drop(t);
+            crate::tail::finish_word_followers(children, n as u64)?;
+            self.progress.inc(1);
+        }
+        results.push(Measurement {
+            workload: "append",
+            method: "mmap_followed",
+            seconds: best,
+            bytes: n as u64 * rec,
+            ops: n as u64,
+            latency: None,
         });
 
         let raw = self.dir.path().join("append.bin");
@@ -474,7 +513,27 @@ impl<const W: usize> Bench<W> {
             seconds,
             bytes: n as u64 * rec,
             ops: n as u64,
+            latency: None,
         });
+        Ok(())
+    }
+}
+
+impl<const W: usize> Bench<W> {
+    /// Writer-to-reader latency and follower throughput, one follower process per run.
+    fn tail(&self, results: &mut Vec<Measurement>) -> Result<(), String> {
+        self.stage("tail", crate::tail::RUN_COUNT);
+        let max_records = self.data_bytes() / 16;
+        for run in crate::tail::run(self.dir.path(), max_records, || self.progress.inc(1))? {
+            results.push(Measurement {
+                workload: "tail",
+                method: run.method,
+                seconds: run.seconds,
+                bytes: run.records * 16,
+                ops: run.records,
+                latency: Some((run.p50_ns, run.p99_ns)),
+            });
+        }
         Ok(())
     }
 }
@@ -492,17 +551,24 @@ fn sum(words: &[u64]) -> u64 {
 fn cleanup_on_ctrl_c(dir: &Path) {
     /// The files (then the directory) to remove, as C strings built before the handler exists.
     static PATHS: OnceLock<Vec<std::ffi::CString>> = OnceLock::new();
-    let paths: Option<Vec<_>> = ["bench.npy", "append.npy", "append.bin", ""]
-        .iter()
-        .map(|name| {
-            let p = if name.is_empty() {
-                dir.to_path_buf()
-            } else {
-                dir.join(name)
-            };
-            std::ffi::CString::new(p.into_os_string().into_encoded_bytes()).ok()
-        })
-        .collect();
+    let paths: Option<Vec<_>> = [
+        "bench.npy",
+        "append.npy",
+        "followed.npy",
+        "tail.npy",
+        "append.bin",
+        "",
+    ]
+    .iter()
+    .map(|name| {
+        let p = if name.is_empty() {
+            dir.to_path_buf()
+        } else {
+            dir.join(name)
+        };
+        std::ffi::CString::new(p.into_os_string().into_encoded_bytes()).ok()
+    })
+    .collect();
     let Some(paths) = paths else { return };
     if PATHS.set(paths).is_err() {
         return;
@@ -543,7 +609,7 @@ fn print_table(size: u64, record: usize, results: &[Measurement]) {
         "{:<13} {:<10} {:>9} {:>12} {:>10} {:>12}",
         "workload", "method", "GB/s", "ns/record", "vs memory", "vs best I/O"
     );
-    for m in results {
+    for m in results.iter().filter(|m| m.latency.is_none()) {
         let same: Vec<&Measurement> = results
             .iter()
             .filter(|r| r.workload == m.workload)
@@ -554,7 +620,7 @@ fn print_table(size: u64, record: usize, results: &[Measurement]) {
             .map(|r| gbps(m) / gbps(r));
         let best_io = same
             .iter()
-            .filter(|r| r.method != "memory" && r.method != "mmap")
+            .filter(|r| r.method != "memory" && !r.method.starts_with("mmap"))
             .map(|r| gbps(r))
             .fold(f64::NAN, f64::max);
         let ns_per_record = per_op_ns(m);
@@ -574,12 +640,39 @@ fn print_table(size: u64, record: usize, results: &[Measurement]) {
     }
 }
 
+fn print_tail(results: &[Measurement]) {
+    let tail: Vec<&Measurement> = results.iter().filter(|m| m.latency.is_some()).collect();
+    if tail.is_empty() {
+        return;
+    }
+    println!();
+    println!("tail: one writer process, one follower process (16-byte records, CLOCK_MONOTONIC)");
+    println!(
+        "{:<13} {:<16} {:>10} {:>10} {:>14}",
+        "workload", "method", "p50 µs", "p99 µs", "records/s"
+    );
+    for m in tail {
+        let (p50, p99) = m.latency.unwrap_or_default();
+        println!(
+            "{:<13} {:<16} {:>10.2} {:>10.2} {:>14.0}",
+            m.workload,
+            m.method,
+            p50 as f64 / 1e3,
+            p99 as f64 / 1e3,
+            m.ops as f64 / m.seconds
+        );
+    }
+}
+
 fn print_json(size: u64, record: usize, results: &[Measurement]) {
     let rows: Vec<String> = results
         .iter()
         .map(|m| {
+            let latency = m.latency.map_or(String::new(), |(p50, p99)| {
+                format!(", \"p50_ns\": {p50}, \"p99_ns\": {p99}")
+            });
             format!(
-                "{{\"workload\": \"{}\", \"method\": \"{}\", \"seconds\": {:e}, \"bytes\": {}, \"ops\": {}}}",
+                "{{\"workload\": \"{}\", \"method\": \"{}\", \"seconds\": {:e}, \"bytes\": {}, \"ops\": {}{latency}}}",
                 m.workload, m.method, m.seconds, m.bytes, m.ops
             )
         })

@@ -4,6 +4,7 @@
 mod bench;
 mod decode;
 mod inspect;
+mod tail;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +41,13 @@ enum Command {
         /// The .npy file.
         file: PathBuf,
     },
+    /// Follow a table for `bench`'s tail workload (internal).
+    #[command(name = "__follow", hide = true)]
+    Follow {
+        path: PathBuf,
+        mode: String,
+        records: u64,
+    },
     /// Print records decoded from the file's own dtype.
     Dump {
         /// The .npy file.
@@ -72,6 +80,17 @@ fn main() -> ExitCode {
             json,
         } => bench::run(size, record, dir, json),
         Command::Info { file } => inspect::info(&file),
+        Command::Follow {
+            path,
+            mode,
+            records,
+        } => match mode.strip_prefix("words") {
+            Some(words) => words
+                .parse()
+                .map_err(|_| format!("bad follower mode {mode}"))
+                .and_then(|w| tail::follow_words(&path, w, records)),
+            None => tail::follow(&path, mode == "spin", records),
+        },
         Command::Dump {
             file,
             range,
