@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use recmap::{Table, TableOptions};
+use recmap::Table;
 
 use common::{Rec, record};
 
@@ -20,10 +20,8 @@ fn append(c: &mut Criterion) {
     let raw_path = dir.path().join("append.bin");
 
     let via_table = || {
-        let mut t: Table<Rec> = TableOptions::new()
-            .overwrite(true)
-            .create(&table_path)
-            .unwrap();
+        let _ = std::fs::remove_file(&table_path);
+        let mut t: Table<Rec> = Table::create(&table_path).unwrap();
         for i in 0..RECORDS {
             t.push(record(i)).unwrap();
         }

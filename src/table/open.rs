@@ -134,8 +134,13 @@ impl TableOptions {
             .create(true)
             .wait_for_lock(self.wait_for_lock)
             .open(path)?;
-        // Under the exclusive lock: drop whatever was there, then a zero-filled file.
-        map.resize(0)?;
+        // Under the exclusive lock: drop whatever was there, then a zero-filled file. A file
+        // that is already empty is not truncated: ext4 treats truncate-then-write as a file
+        // being replaced and forces writeback at close (`auto_da_alloc`), which made every
+        // new table cost twice its appends.
+        if !map.is_empty() {
+            map.resize(0)?;
+        }
         map.resize(file_len)?;
         map.write_at(0, &header)?;
         Table::from_parts(map, header.len(), count_field, 0)
