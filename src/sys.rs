@@ -207,3 +207,18 @@ pub(crate) unsafe fn futex_wake(ptr: *const u8) {
         libc::syscall(libc::SYS_futex, ptr, libc::FUTEX_WAKE, i32::MAX);
     }
 }
+
+/// A new anonymous in-memory file of `len` zero bytes (`memfd_create`): the backing of shared
+/// anonymous maps, which `ftruncate` can grow.
+pub(crate) fn memfd(len: u64) -> std::io::Result<std::fs::File> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: the name is a valid NUL-terminated C string; the call only reads it.
+    let fd = unsafe { libc::memfd_create(c"recmap-anon".as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `fd` is a new, valid descriptor that nothing else owns.
+    let file = unsafe { std::fs::File::from_raw_fd(fd) };
+    file.set_len(len)?;
+    Ok(file)
+}

@@ -193,8 +193,16 @@ fn resize_to_zero_gives_an_empty_map_and_file() {
 }
 
 #[test]
-fn anonymous_maps_are_zeroed_private_and_resizable() {
-    let mut m = Map::anon(10).unwrap();
+fn anonymous_maps_are_zeroed_and_resizable() {
+    for mut m in [Map::anon(10).unwrap(), Map::anon_private(10).unwrap()] {
+        anonymous_map_is_zeroed_and_resizable(&mut m);
+    }
+    let empty = Map::anon(0).unwrap();
+    assert!(empty.is_empty());
+    assert!(Map::anon_private(0).unwrap().is_empty());
+}
+
+fn anonymous_map_is_zeroed_and_resizable(m: &mut Map) {
     assert_eq!(&m[..], &[0; 10]);
     assert_eq!(m.path(), None);
     m.write_at(0, b"0123456789").unwrap();
@@ -205,8 +213,82 @@ fn anonymous_maps_are_zeroed_private_and_resizable() {
     assert_eq!(m.file_size().unwrap(), 6);
     m.flush().unwrap();
     m.flush_range(0, 6).unwrap();
-    let empty = Map::anon(0).unwrap();
-    assert!(empty.is_empty());
+}
+
+/// Python's `mmap(-1, n)` is shared: what a forked child writes, the parent sees. A private
+/// anonymous map is copied by the fork instead.
+#[test]
+fn anonymous_maps_are_shared_with_a_forked_child_unless_private() {
+    let mut shared = Map::anon(4096).unwrap();
+    shared.resize(8192).unwrap(); // grown pages are shared too
+    let mut private = Map::anon_private(4096).unwrap();
+    // SAFETY: the child only stores into memory that already exists and calls `_exit`; it
+    // takes no lock and allocates nothing, so the other threads of the test harness that the
+    // fork did not copy cannot leave it stuck.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        let ok = shared.write_at(8000, b"from the child").is_ok()
+            && private.write_at(0, b"from the child").is_ok();
+        // SAFETY: `_exit` ends the child without running the parent's destructors.
+        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+    }
+    let mut status = 0;
+    // SAFETY: `pid` is our child; `status` is a valid place for its exit status.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+    assert_eq!(&shared[8000..8014], b"from the child");
+    assert_eq!(&private[..14], &[0u8; 14]);
+}
+
+/// `advise_range` bounds as CPython's `madvise`: a start at or past the end is an error, a
+/// length past the end is cut to it. Checked against the real CPython.
+#[test]
+fn advise_range_bounds_match_cpython() {
+    let m = Map::anon(3 * 4096).unwrap();
+    let len = m.len();
+    let cases = [
+        (0, 0),
+        (0, usize::MAX / 2),
+        (4096, 1 << 30),
+        (8192, 4096),
+        (len, 1),
+        (len, 0),
+        (len + 4096, 0),
+    ];
+    let ours: Vec<bool> = cases
+        .iter()
+        .map(|&(s, l)| m.advise_range(Advice::Normal, s, l).is_ok())
+        .collect();
+    assert_eq!(ours, [true, true, true, true, false, false, false]);
+    assert!(matches!(
+        m.advise_range(Advice::Normal, len, 1),
+        Err(Error::OutOfBounds { offset, len: 1, map_len }) if offset == len && map_len == len
+    ));
+    let Some(python) = common::python3() else {
+        return;
+    };
+    let args: Vec<String> = cases.iter().map(|(s, l)| format!("{s}:{l}")).collect();
+    let script = r#"
+import mmap, sys
+m = mmap.mmap(-1, 3 * mmap.PAGESIZE)
+out = []
+for case in sys.argv[1:]:
+    s, l = map(int, case.split(":"))
+    try:
+        m.madvise(mmap.MADV_NORMAL, s, l)
+        out.append("ok")
+    except (ValueError, OverflowError):
+        out.append("err")
+print(" ".join(out))
+"#;
+    let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let theirs = common::run_python(python, script, &arg_refs, b"");
+    let ours_text: Vec<&str> = ours
+        .iter()
+        .map(|&ok| if ok { "ok" } else { "err" })
+        .collect();
+    assert_eq!(theirs.trim(), ours_text.join(" "));
 }
 
 #[test]

@@ -135,7 +135,8 @@ impl Region {
 pub struct Map {
     // INVARIANTS: for `Access::Read` the region is `ReadOnly`; for `Write` and `Copy` it is
     // `Writable`. `file` is `Some` (and locked, unless mapped with `open_unlocked`) for
-    // file-backed maps and `None` for anonymous ones.
+    // file-backed maps, `Some` (an unlocked memfd nobody else can open) for shared anonymous
+    // maps, and `None` for private anonymous ones; `path` is `Some` only for file-backed maps.
     region: Region,
     access: Access,
     file: Option<File>,
@@ -205,12 +206,16 @@ impl Map {
             .open(path)
     }
 
-    /// Maps `len` bytes of zeroed anonymous memory (Python's `mmap(-1, len)`), private to this
-    /// process and writable.
+    /// Maps `len` bytes of zeroed, writable anonymous memory that is **shared** with child
+    /// processes after `fork` — Python's `mmap(-1, len)` (`MAP_SHARED | MAP_ANONYMOUS`), the
+    /// basis of "map, fork, and share". Backed by a `memfd`, so [`resize`](Map::resize) grows
+    /// and shrinks it in place, and a forked child sees the new length's pages too.
+    ///
+    /// For memory that a fork copies instead (`MAP_PRIVATE`), use [`Map::anon_private`].
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] if the system refuses the mapping.
+    /// [`Error::Io`] if the system refuses the memory.
     ///
     /// # Examples
     ///
@@ -219,9 +224,45 @@ impl Map {
     /// assert_eq!(&m[..], &[0u8; 16]);
     /// m.write_byte(7)?;
     /// assert_eq!(m[0], 7);
+    /// m.resize(32)?;
+    /// assert_eq!((m.len(), m[0]), (32, 7));
     /// # Ok::<(), recmap::Error>(())
     /// ```
     pub fn anon(len: usize) -> Result<Map> {
+        let err = |e| Error::io(None, "map anonymous memory for", e);
+        let memfd = crate::sys::memfd(len as u64).map_err(err)?;
+        // SAFETY: the memfd is new and unnamed: no other program can open, write or truncate
+        // it, and it is only resized through this map (`resize`), which remaps.
+        let region =
+            unsafe { options::map_region(&memfd, Access::Write, 0, len, false) }.map_err(err)?;
+        Ok(Map {
+            region,
+            access: Access::Write,
+            file: Some(memfd),
+            path: None,
+            offset: 0,
+            pos: 0,
+            flush_on_drop: false,
+        })
+    }
+
+    /// Maps `len` bytes of zeroed anonymous memory private to this process (`MAP_PRIVATE`): a
+    /// forked child gets a copy. [`resize`](Map::resize) copies it into a new mapping.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the system refuses the mapping.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = recmap::Map::anon_private(8)?;
+    /// m.write_at(0, b"private")?;
+    /// m.resize(4)?;
+    /// assert_eq!(&m[..], b"priv");
+    /// # Ok::<(), recmap::Error>(())
+    /// ```
+    pub fn anon_private(len: usize) -> Result<Map> {
         Ok(Map {
             region: Region::Writable(anon_region(len)?),
             access: Access::Write,
@@ -329,7 +370,9 @@ impl Map {
     /// `find(sub, start, end)`.
     ///
     /// Bounds past the end are clamped to the end, as in Python; an empty range (or a start
-    /// after the end) finds nothing, and an empty needle is found at the start of the range.
+    /// after the end) finds nothing, and an empty needle is found at the start of the range —
+    /// also when that start was past the end and clamped to it, as in every released CPython
+    /// (CPython 3.15 returns -1 there, gh-151021; recmap keeps the released behaviour).
     /// Unlike Python, whose `start` defaults to the cursor, an unbounded start means 0; pass
     /// `m.tell()..` to search from the cursor. The search is memchr's `memmem`.
     ///
@@ -342,6 +385,7 @@ impl Map {
     /// assert_eq!(m.find(b"bc", 2..), Some(4));
     /// assert_eq!(m.find(b"bc", 2..5), None); // "bc" at 4 would end at 6 > 5
     /// assert_eq!(m.find(b"zz", ..), None);
+    /// assert_eq!(m.find(b"", 20..30), Some(11)); // empty needle, start past the end
     /// # Ok::<(), recmap::Error>(())
     /// ```
     pub fn find(&self, needle: &[u8], range: impl RangeBounds<usize>) -> Option<usize> {
@@ -501,12 +545,13 @@ impl Map {
     }
 
     /// Tells the kernel how `len` bytes at `offset` will be used (Python's
-    /// `madvise(option, start, length)`).
+    /// `madvise(option, start, length)`), with Python's bounds: a length running past the end
+    /// is cut to the end.
     ///
     /// # Errors
     ///
-    /// [`Error::OutOfBounds`] if the range does not fit in the map; [`Error::Io`] if the
-    /// system refuses the advice.
+    /// [`Error::OutOfBounds`] if `offset` is at or past the end (as CPython's `ValueError`);
+    /// [`Error::Io`] if the system refuses the advice.
     ///
     /// # Examples
     ///
@@ -514,12 +559,19 @@ impl Map {
     /// use recmap::{Advice, Map};
     /// let m = Map::anon(1 << 20)?;
     /// m.advise_range(Advice::WillNeed, 4096, 8192)?;
+    /// m.advise_range(Advice::WillNeed, 4096, usize::MAX)?; // cut to the end
     /// assert!(m.advise_range(Advice::WillNeed, 1 << 20, 1).is_err());
     /// # Ok::<(), recmap::Error>(())
     /// ```
-    #[cfg(unix)]
     pub fn advise_range(&self, advice: Advice, offset: usize, len: usize) -> Result<()> {
-        checked_range(offset, len, self.len())?;
+        if offset >= self.len() {
+            return Err(Error::OutOfBounds {
+                offset,
+                len,
+                map_len: self.len(),
+            });
+        }
+        let len = len.min(self.len() - offset);
         if len == 0 {
             return Ok(());
         }
