@@ -162,6 +162,19 @@ pub enum Error {
         align: usize,
     },
 
+    /// A file's header must be rewritten as a new file renamed over the old one, but the file
+    /// has other hard links, which would keep the old data under their names.
+    #[error(
+        "cannot rewrite the header of {}: the file has {links} hard links, and replacing it would leave the other names with the old data (give it one link, or a header with room for a 20-digit count)",
+        path.display()
+    )]
+    HardLinked {
+        /// The file.
+        path: PathBuf,
+        /// How many names it has.
+        links: u64,
+    },
+
     /// The operation needs something this machine does not have.
     #[error("not supported here: {what}")]
     Unsupported {
@@ -221,6 +234,7 @@ impl Error {
             | Error::Misaligned { .. }
             | Error::SizeMismatch { .. } => io::ErrorKind::InvalidInput,
             Error::Unsupported { .. } => io::ErrorKind::Unsupported,
+            Error::HardLinked { .. } => io::ErrorKind::InvalidInput,
         }
     }
 }

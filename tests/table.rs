@@ -708,3 +708,81 @@ fn version_3_headers_must_be_utf8() {
         HeaderProblem::NotText { encoding: "UTF-8" }
     );
 }
+
+fn tight_u64_file(path: &Path, values: &[u64]) -> Vec<u8> {
+    let text = format!(
+        "{{'descr': '<u8', 'fortran_order': False, 'shape': ({},), }}",
+        values.len()
+    );
+    let data: Vec<u8> = values.iter().flat_map(|v| v.to_ne_bytes()).collect();
+    let (tight, _) = common::tight_npy(&text, &data);
+    std::fs::write(path, &tight).unwrap();
+    tight
+}
+
+/// Opened through a symlink, a relayout replaces the link's target, and the link stays a
+/// link: both names keep showing the same, new file.
+#[test]
+fn relayout_through_a_symlink_replaces_the_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let (target, link) = (tmp(&dir, "target.npy"), tmp(&dir, "link.npy"));
+    tight_u64_file(&target, &[5]);
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let mut t = Table::<u64>::open(&link).unwrap();
+    t.push(6).unwrap();
+    drop(t);
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    assert_eq!(&Table::<u64>::open_read(&target).unwrap()[..], &[5, 6]);
+    assert_eq!(&Table::<u64>::open_read(&link).unwrap()[..], &[5, 6]);
+}
+
+/// A file with two hard links cannot be replaced by a rename without splitting them: the
+/// open is refused, with the count of links, and both names keep the same bytes.
+#[test]
+fn relayout_refuses_a_hard_linked_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp(&dir, "a.npy"), tmp(&dir, "b.npy"));
+    let bytes = tight_u64_file(&a, &[5]);
+    std::fs::hard_link(&a, &b).unwrap();
+    match Table::<u64>::open(&a) {
+        Err(Error::HardLinked { path, links: 2 }) => assert_eq!(path, a),
+        other => panic!("expected HardLinked, got {other:?}"),
+    }
+    assert_eq!(std::fs::read(&a).unwrap(), bytes);
+    assert_eq!(std::fs::read(&b).unwrap(), bytes);
+    // Reading needs no relayout.
+    assert_eq!(&Table::<u64>::open_read(&b).unwrap()[..], &[5]);
+}
+
+/// Two writers wait for the lock on a file that needs a relayout. The first renames a new
+/// file over the path; the second, whose lock was on the old file, must notice and open the
+/// new one — so both records survive.
+#[test]
+fn writers_waiting_across_a_relayout_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "tight.npy");
+    tight_u64_file(&path, &[1, 2, 3]);
+    let reader = Table::<u64>::open_read(&path).unwrap(); // holds both writers off
+    let writers: Vec<_> = [100u64, 200]
+        .into_iter()
+        .map(|id| {
+            let p = path.clone();
+            std::thread::spawn(move || {
+                let mut t = TableOptions::new()
+                    .wait_for_lock(true)
+                    .open::<u64>(&p)
+                    .unwrap();
+                t.push(id).unwrap();
+                t.flush().unwrap();
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    drop(reader);
+    for w in writers {
+        w.join().unwrap();
+    }
+    let mut got = Table::<u64>::open_read(&path).unwrap().to_vec();
+    got[3..].sort_unstable();
+    assert_eq!(got, [1, 2, 3, 100, 200]);
+}

@@ -4,7 +4,7 @@
 use std::any::TypeId;
 use std::fs::{File, OpenOptions};
 use std::ops::Range;
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use super::npy::{self, Header, NpyDtype, Version};
@@ -463,7 +463,16 @@ impl<T: Record> Table<T> {
             return Ok(());
         }
         let (header, field) = own_header::<T>(count)?;
-        let path = self.map.path().map(Path::to_path_buf).unwrap_or_default();
+        let named = self.map.path().map(Path::to_path_buf).unwrap_or_default();
+        // Write beside the file itself and rename over it, not over a symlink to it (which
+        // would turn the link into a copy and leave the target with the old data).
+        let path =
+            std::fs::canonicalize(&named).map_err(|e| Error::io(Some(&named), "resolve", e))?;
+        let links = self.file()?.metadata().map(|m| m.nlink()).unwrap_or(1);
+        if links > 1 {
+            // A rename would give this name a new file and leave the other names the old one.
+            return Err(Error::HardLinked { path: named, links });
+        }
         let tmp = sibling(&path, "recmap-relayout");
         let data = self.data_range();
         let mut fresh = MapOptions::new()
@@ -488,7 +497,7 @@ impl<T: Record> Table<T> {
             // Make the rename itself durable; a failure here loses nothing already written.
             let _ = File::open(dir).and_then(|d| d.sync_all());
         }
-        fresh.set_path(path);
+        fresh.set_path(named);
         fresh.skip_flush_on_drop();
         self.map = fresh;
         self.data_start = header.len();
