@@ -786,3 +786,35 @@ fn writers_waiting_across_a_relayout_lose_nothing() {
     got[3..].sort_unstable();
     assert_eq!(got, [1, 2, 3, 100, 200]);
 }
+
+/// Records aligned to a whole page work, through growth and remapping (aligned above a page
+/// they are a compile error: see the `Table` docs).
+#[test]
+fn page_aligned_records_survive_growth() {
+    #[derive(Record, Clone, Copy, Debug, PartialEq)]
+    #[repr(C, align(4096))]
+    struct Page {
+        id: u64,
+        rest: [u8; 4088],
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "pages.npy");
+    let mut t = Table::<Page>::create(&path).unwrap();
+    for id in 0..600 {
+        t.push(Page {
+            id,
+            rest: [id as u8; 4088],
+        })
+        .unwrap();
+        assert_eq!(t.as_slice().len(), t.len());
+    }
+    assert_eq!(t.data_offset() % 4096, 0);
+    assert!(
+        t.iter()
+            .enumerate()
+            .all(|(i, p)| p.id == i as u64 && p.rest[7] == i as u8)
+    );
+    drop(t);
+    let r = Table::<Page>::open_read(&path).unwrap();
+    assert_eq!((r.len(), r[599].id), (600, 599));
+}

@@ -27,6 +27,10 @@ use crate::view::View;
 
 pub use open::TableOptions;
 
+/// The largest record alignment a table accepts: the smallest page size, so that an aligned
+/// data offset is aligned in every mapping of the file (mappings start on a page).
+const MAX_RECORD_ALIGN: usize = 4096;
+
 mod sealed {
     pub trait Sealed {}
     impl Sealed for super::ReadWrite {}
@@ -205,6 +209,18 @@ impl Writable for Append {}
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
+/// Records aligned above a page cannot be placed on an aligned offset of every mapping, so a
+/// table of them is refused when it is compiled:
+///
+/// ```compile_fail
+/// #[derive(recmap::Record, Clone, Copy)]
+/// #[repr(C, align(8192))]
+/// struct Page { bytes: [u8; 8192] }
+/// # let dir = tempfile::tempdir()?;
+/// let t = recmap::Table::<Page>::create(dir.path().join("pages.npy"))?; // error: aligned to at most 4096
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// A writer and a live reader:
 ///
 /// ```
@@ -248,6 +264,13 @@ impl<T: Record, M: Mode> Table<T, M> {
         count_field: Range<usize>,
         len: usize,
     ) -> Result<Self> {
+        const {
+            assert!(
+                align_of::<T>() <= MAX_RECORD_ALIGN,
+                "a Table's records may be aligned to at most 4096 bytes (a page), so that the \
+                 data can start on an aligned offset of every mapping of the file"
+            );
+        }
         // A table's commit points are `flush` and `sync`; dropping it does not msync.
         map.skip_flush_on_drop();
         let align = align_of::<T>();
@@ -359,12 +382,16 @@ impl<T: Record, M: Mode> Table<T, M> {
     /// ```
     #[inline]
     pub fn as_slice(&self) -> &[T] {
-        // `from_parts` checked the alignment and every growth keeps the data range inside the
-        // map, so the cast cannot fail; the fallback is never taken.
-        self.map
-            .bytes_in(self.data_range())
-            .and_then(|b| b.cast().ok())
-            .unwrap_or_default()
+        match self.map.bytes_in(self.data_range()).map(View::cast) {
+            Some(Ok(records)) => records,
+            // The INVARIANTS make this unreachable: the data range lies inside the map, and
+            // the data start is aligned for `T` (checked at open; mappings start on a page,
+            // and `T` is aligned to at most a page). Never hide a failed cast as `[]`.
+            _ => unreachable!(
+                "the records of {} are not a valid [T]",
+                self.path().display()
+            ),
+        }
     }
 
     /// The path of the table's file.

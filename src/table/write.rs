@@ -225,12 +225,14 @@ impl<T: Record> Table<T, ReadWrite> {
     /// ```
     pub fn as_mut_slice(&mut self) -> &mut [T] {
         let range = self.data_range();
-        match self.map.bytes_mut() {
-            Ok(bytes) => bytes
-                .get_mut(range)
-                .and_then(|b| b.cast_mut().ok())
-                .unwrap_or_default(),
-            Err(_) => &mut [],
+        match self
+            .map
+            .bytes_mut()
+            .map(|b| b.get_mut(range).map(View::cast_mut))
+        {
+            Ok(Some(Ok(records))) => records,
+            // Unreachable by the INVARIANTS (a ReadWrite map is writable; see `as_slice`).
+            _ => unreachable!("a table's records are not a valid [T]"),
         }
     }
 
