@@ -778,6 +778,24 @@ pub(crate) fn build_header(
 mod tests {
     use super::*;
 
+    /// Whatever the length of the header before it, the count's 16-byte block ends on a
+    /// multiple of 16 — so it never straddles a page, even in headers longer than 4 KiB.
+    #[test]
+    fn the_count_block_is_aligned_and_never_straddles_a_page() {
+        for n in 1..400 {
+            let fields: Vec<String> = (0..n).map(|i| format!("('f{i:03}', '<u8')")).collect();
+            let descr = format!("[{}]", fields.join(", "));
+            let (bytes, field) = build_header(&descr, &[], 12_345, None, None).unwrap();
+            assert_eq!(field.end % COMMIT_ALIGN, 0, "{n} fields");
+            assert!(field.len() >= COUNT_WIDTH);
+            let block = field.end - 16..field.end;
+            assert_eq!(block.start / 4096, (block.end - 1) / 4096, "{n} fields");
+            assert_eq!(&bytes[block], b"           12345");
+            let parsed = Header::parse_prefix(&bytes, bytes.len() as u64 + 12_345 * 8 * n as u64);
+            assert_eq!(parsed.map(|h| h.count_field), Ok(field));
+        }
+    }
+
     #[test]
     fn built_headers_parse_back() {
         for (descr, trailing) in [
