@@ -7,7 +7,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::map::Access;
-use crate::table::npy::HeaderProblem;
+use crate::table::npy::{HeaderProblem, printable};
 
 /// A `Result` whose error defaults to [`Error`].
 ///
@@ -125,7 +125,7 @@ pub enum Error {
     },
 
     /// A .npy file's header is missing, corrupt, or describes something recmap cannot map.
-    #[error("{}: {problem}", path.display())]
+    #[error("{}: {problem}", printable(&path.display().to_string()))]
     BadHeader {
         /// The file.
         path: PathBuf,
@@ -135,9 +135,11 @@ pub enum Error {
 
     /// A .npy file holds records of another type than the table's.
     #[error(
-        "{}: the file's records do not match the table's type at {}: expected {expected}, found {found}",
-        path.display(),
-        if field.is_empty() { "the record type".to_owned() } else { format!("field `{field}`") }
+        "{}: the file's records do not match the table's type at {}: expected {}, found {}",
+        printable(&path.display().to_string()),
+        if field.is_empty() { "the record type".to_owned() } else { format!("field `{}`", printable(field)) },
+        printable(expected),
+        printable(found)
     )]
     SchemaMismatch {
         /// The file.

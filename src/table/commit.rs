@@ -139,6 +139,15 @@ pub(super) fn read_header(map: &Map, path: &Path) -> Result<(Header, usize)> {
             }
         }
     };
+    // What a table cannot hold, although numpy can.
+    if header.fortran_order {
+        return Err(bad(HeaderProblem::FortranOrder));
+    }
+    if header.shape.is_empty() {
+        return Err(bad(HeaderProblem::Malformed {
+            what: "has a 'shape' of () (a 0-d array): a table needs (N, ...)".into(),
+        }));
+    }
     let count = match published_count_in(map, &header.count_field) {
         Some(Ok(n)) => n,
         Some(Err(e)) => return Err(bad(e)),

@@ -23,10 +23,13 @@ pub(crate) struct SyntaxError {
 /// Nesting deeper than this is refused (a corrupt header must not overflow the stack).
 const MAX_DEPTH: usize = 32;
 
-pub(crate) fn parse(src: &str) -> Result<Literal, SyntaxError> {
+/// Parses `src`. `python2_longs` accepts Python 2's `4L` integers, which numpy still reads
+/// in format 1.0 and 2.0 headers (it strips the `L` and tries again).
+pub(crate) fn parse(src: &str, python2_longs: bool) -> Result<Literal, SyntaxError> {
     let mut p = Parser {
         src: src.as_bytes(),
         pos: 0,
+        python2_longs,
     };
     let value = p.value(0)?;
     p.skip_ws();
@@ -39,6 +42,7 @@ pub(crate) fn parse(src: &str) -> Result<Literal, SyntaxError> {
 struct Parser<'a> {
     src: &'a [u8],
     pos: usize,
+    python2_longs: bool,
 }
 
 impl Parser<'_> {
@@ -108,6 +112,12 @@ impl Parser<'_> {
                 }
             }
             Some(q @ (b'\'' | b'"')) => self.string(q),
+            // Python 2's unicode prefix, which Python 3 still accepts.
+            Some(b'u' | b'U') if matches!(self.src.get(self.pos + 1), Some(b'\'' | b'"')) => {
+                self.pos += 1;
+                let quote = self.src.get(self.pos).copied().unwrap_or(b'\'');
+                self.string(quote)
+            }
             Some(b'0'..=b'9') => self.int(),
             Some(b'T' | b'F') => self.boolean(),
             _ => Err(self.error("a value")),
@@ -137,44 +147,137 @@ impl Parser<'_> {
         }
     }
 
+    /// A quoted string with Python's escapes (`\\n`, `\\x41`, `\\u00e9`, octal, …).
     fn string(&mut self, quote: u8) -> Result<Literal, SyntaxError> {
         self.pos += 1;
-        let start = self.pos;
-        while let Some(&b) = self.src.get(self.pos) {
+        let mut text = String::new();
+        let mut plain = self.pos;
+        loop {
+            let Some(&b) = self.src.get(self.pos) else {
+                return Err(self.error("a closing quote"));
+            };
+            if b == quote || b == b'\\' || b == b'\n' {
+                let run = self.src.get(plain..self.pos).unwrap_or_default();
+                text.push_str(std::str::from_utf8(run).map_err(|_| self.error("UTF-8 text"))?);
+            }
             match b {
-                b'\\' => return Err(self.error("a string without escapes")),
-                b'\n' => break,
+                b'\n' => return Err(self.error("a closing quote")),
                 _ if b == quote => {
-                    let text =
-                        std::str::from_utf8(self.src.get(start..self.pos).unwrap_or_default())
-                            .map_err(|_| self.error("UTF-8 text"))?;
                     self.pos += 1;
-                    return Ok(Literal::Str(text.to_owned()));
+                    return Ok(Literal::Str(text));
+                }
+                b'\\' => {
+                    self.pos += 1;
+                    self.escape(&mut text)?;
+                    plain = self.pos;
                 }
                 _ => self.pos += 1,
             }
         }
-        Err(self.error("a closing quote"))
     }
 
+    /// One escape after a backslash, appended to `text`.
+    fn escape(&mut self, text: &mut String) -> Result<(), SyntaxError> {
+        let Some(&c) = self.src.get(self.pos) else {
+            return Err(self.error("an escape"));
+        };
+        self.pos += 1;
+        let simple = match c {
+            b'\n' => Some(None), // a line continuation: nothing
+            b'\\' => Some(Some('\\')),
+            b'\'' => Some(Some('\'')),
+            b'"' => Some(Some('"')),
+            b'a' => Some(Some('\u{7}')),
+            b'b' => Some(Some('\u{8}')),
+            b'f' => Some(Some('\u{c}')),
+            b'n' => Some(Some('\n')),
+            b'r' => Some(Some('\r')),
+            b't' => Some(Some('\t')),
+            b'v' => Some(Some('\u{b}')),
+            _ => None,
+        };
+        if let Some(ch) = simple {
+            text.extend(ch);
+            return Ok(());
+        }
+        let code = match c {
+            b'0'..=b'7' => {
+                let mut v = u32::from(c - b'0');
+                for _ in 0..2 {
+                    match self.src.get(self.pos) {
+                        Some(&d @ b'0'..=b'7') => {
+                            v = v * 8 + u32::from(d - b'0');
+                            self.pos += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                v
+            }
+            b'x' => self.hex_digits(2)?,
+            b'u' => self.hex_digits(4)?,
+            b'U' => self.hex_digits(8)?,
+            // Python keeps an unknown escape as it is, backslash included.
+            other => {
+                text.push('\\');
+                self.pos -= 1;
+                let _ = other;
+                return Ok(());
+            }
+        };
+        text.push(char::from_u32(code).ok_or(self.error("a valid code point"))?);
+        Ok(())
+    }
+
+    fn hex_digits(&mut self, n: usize) -> Result<u32, SyntaxError> {
+        let digits = self
+            .src
+            .get(self.pos..self.pos + n)
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()))
+            .ok_or(self.error("hex digits"))?;
+        self.pos += n;
+        u32::from_str_radix(digits, 16).map_err(|_| self.error("hex digits"))
+    }
+
+    /// A decimal integer as Python writes it: no leading zeros (but `0`, `00`), `_` between
+    /// digits, and with `python2_longs` an `L` suffix.
     fn int(&mut self) -> Result<Literal, SyntaxError> {
         let start = self.pos;
         let mut n: u64 = 0;
-        while let Some(&b) = self.src.get(self.pos).filter(|b| b.is_ascii_digit()) {
-            n = n
-                .checked_mul(10)
-                .and_then(|n| n.checked_add(u64::from(b - b'0')))
-                .ok_or(self.error("an integer below 2**64"))?;
+        let mut digits = String::new();
+        while let Some(&b) = self.src.get(self.pos) {
+            if b.is_ascii_digit() {
+                n = n
+                    .checked_mul(10)
+                    .and_then(|n| n.checked_add(u64::from(b - b'0')))
+                    .ok_or(self.error("an integer below 2**64"))?;
+                digits.push(char::from(b));
+            } else if b == b'_'
+                && self.src.get(self.pos + 1).is_some_and(u8::is_ascii_digit)
+                && !digits.is_empty()
+            {
+                // a digit separator
+            } else {
+                break;
+            }
+            self.pos += 1;
+        }
+        let end = self.pos;
+        if digits.len() > 1 && digits.starts_with('0') && n != 0 {
+            return Err(self.error("an integer without leading zeros"));
+        }
+        if self.python2_longs && matches!(self.src.get(self.pos), Some(b'L' | b'l')) {
             self.pos += 1;
         }
         if self
             .src
             .get(self.pos)
-            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.')
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.' || *b == b'_')
         {
             return Err(self.error("a plain integer"));
         }
-        Ok(Literal::Int(n, start..self.pos))
+        Ok(Literal::Int(n, start..end))
     }
 
     fn boolean(&mut self) -> Result<Literal, SyntaxError> {
@@ -195,7 +298,7 @@ mod tests {
     #[test]
     fn parses_numpy_headers() {
         let h = "{'descr': [('id', '<u8'), ('v', '<f4', (4,))], 'fortran_order': False, 'shape': (   12, 3), }   \n";
-        let Literal::Dict(items) = parse(h).unwrap() else {
+        let Literal::Dict(items) = parse(h, false).unwrap() else {
             panic!()
         };
         assert_eq!(items[0].0, Literal::Str("descr".into()));
@@ -205,12 +308,12 @@ mod tests {
         };
         assert!(matches!(&shape[0], Literal::Int(12, r) if &h[r.clone()] == "12"));
         assert_eq!(
-            parse("(5,)").unwrap(),
+            parse("(5,)", false).unwrap(),
             Literal::Tuple(vec![Literal::Int(5, 1..2)])
         );
-        assert_eq!(parse("()").unwrap(), Literal::Tuple(vec![]));
-        assert_eq!(parse("(5)").unwrap(), Literal::Int(5, 1..2));
-        assert_eq!(parse("\"x\"").unwrap(), Literal::Str("x".into()));
+        assert_eq!(parse("()", false).unwrap(), Literal::Tuple(vec![]));
+        assert_eq!(parse("(5)", false).unwrap(), Literal::Int(5, 1..2));
+        assert_eq!(parse("\"x\"", false).unwrap(), Literal::Str("x".into()));
     }
 
     #[test]
@@ -227,9 +330,42 @@ mod tests {
             "[[[[",
             "{'a': 1,,}",
         ] {
-            assert!(parse(bad).is_err(), "{bad:?}");
+            assert!(parse(bad, false).is_err(), "{bad:?}");
         }
         let deep = "[".repeat(10_000);
-        assert_eq!(parse(&deep).unwrap_err().expected, "less nesting");
+        assert_eq!(parse(&deep, false).unwrap_err().expected, "less nesting");
+    }
+
+    #[test]
+    fn strings_take_pythons_escapes() {
+        let s = |src: &str| {
+            parse(src, false).map(|l| match l {
+                Literal::Str(s) => s,
+                other => panic!("{other:?}"),
+            })
+        };
+        assert_eq!(s(r"'a\'b'").unwrap(), "a'b");
+        assert_eq!(s(r#""a\"b""#).unwrap(), "a\"b");
+        assert_eq!(s(r"'a\\b'").unwrap(), "a\\b");
+        assert_eq!(s(r"'a\nb\r\t'").unwrap(), "a\nb\r\t");
+        assert_eq!(
+            s(r"'\x41\u00e9\U0001F600\101\0'").unwrap(),
+            "A\u{e9}\u{1F600}A\0"
+        );
+        assert_eq!(s(r"'\q'").unwrap(), "\\q"); // unknown escapes stay, as in Python
+        assert_eq!(s("u'x'").unwrap(), "x");
+        assert!(s(r"'\x4'").is_err());
+        assert!(s(r"'\ud800'").is_err()); // a lone surrogate is no char
+        assert!(s("'a\nb'").is_err()); // a raw newline ends nothing
+    }
+
+    #[test]
+    fn integers_follow_python() {
+        assert!(matches!(parse("1_000", false), Ok(Literal::Int(1000, _))));
+        assert!(matches!(parse("000", false), Ok(Literal::Int(0, _))));
+        assert!(parse("0999", false).is_err());
+        assert!(parse("1__0", false).is_err());
+        assert!(parse("4L", false).is_err());
+        assert!(matches!(parse("4L", true), Ok(Literal::Int(4, r)) if r == (0..1)));
     }
 }

@@ -265,6 +265,7 @@ impl<T: Record, M: Mode> Table<T, M> {
         len: usize,
     ) -> Result<Self> {
         const {
+            assert!(size_of::<T>() > 0, "a Table's records must have a size");
             assert!(
                 align_of::<T>() <= MAX_RECORD_ALIGN,
                 "a Table's records may be aligned to at most 4096 bytes (a page), so that the \

@@ -158,7 +158,7 @@ pub enum HeaderProblem {
         expected: &'static str,
     },
     /// The header is valid Python but not the dict numpy writes.
-    #[error("header {what}")]
+    #[error("header {}", printable(what))]
     Malformed {
         /// What is wrong, e.g. "has no 'shape' key".
         what: String,
@@ -167,7 +167,7 @@ pub enum HeaderProblem {
     #[error("fortran_order is True: recmap reads only C-order (row-major) data")]
     FortranOrder,
     /// A dtype recmap cannot map, such as Python objects (`'O'`).
-    #[error("unsupported dtype {descr}: {why}")]
+    #[error("unsupported dtype {}: {why}", printable(descr))]
     UnsupportedDtype {
         /// The descr text.
         descr: String,
@@ -326,15 +326,37 @@ impl NpyDtype {
         let n: usize = digits
             .parse()
             .map_err(|_| unsupported("no size in the type string"))?;
+        // The sizes numpy has types for (`'<u3'` is "not understood" by numpy either).
+        let known = match kind {
+            'i' | 'u' => [1, 2, 4, 8].contains(&n),
+            'f' => [2, 4, 8, 12, 16].contains(&n),
+            'c' => [8, 16, 24, 32].contains(&n),
+            'b' => n == 1,
+            'M' | 'm' => n == 8,
+            _ => true, // S, U, V: any length, 0 included
+        };
+        let unit = rest.get(digits.len()..).unwrap_or_default();
+        let unit_ok = match kind {
+            'M' | 'm' => {
+                unit.is_empty()
+                    || (unit.starts_with('[')
+                        && unit.ends_with(']')
+                        && unit.len() > 2
+                        && unit[1..unit.len() - 1]
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric()))
+            }
+            _ => unit.is_empty(),
+        };
+        if !known || !unit_ok {
+            return Err(unsupported("numpy has no such type"));
+        }
         let size = if kind == 'U' {
             n.checked_mul(4)
         } else {
             Some(n)
         }
         .ok_or_else(|| unsupported("size overflows"))?;
-        if size == 0 {
-            return Err(unsupported("zero-sized type"));
-        }
         Ok(NpyDtype::Scalar {
             order,
             kind,
@@ -363,11 +385,24 @@ impl NpyDtype {
                 for item in items {
                     fields.push(Self::field(item)?);
                 }
-                if fields.is_empty() {
-                    return Err(malformed("has an empty field list in 'descr'"));
+                for (i, (name, _)) in fields.iter().enumerate() {
+                    // numpy refuses a name twice; unnamed ('') padding may repeat.
+                    if !name.is_empty() && fields[..i].iter().any(|(n, _)| n == name) {
+                        return Err(malformed(&format!(
+                            "names the field '{}' twice in 'descr'",
+                            printable(name)
+                        )));
+                    }
                 }
                 Ok(NpyDtype::Struct(fields))
             }
+            // A subarray type: (type, shape), as in [('c', ('<f8', (5,)), (2,))].
+            Literal::Tuple(parts) => match parts.as_slice() {
+                [ty, shape] => Self::subarray(Self::from_literal_unchecked(ty)?, shape),
+                _ => Err(malformed(
+                    "'descr' is neither a type string, a list of fields nor (type, shape)",
+                )),
+            },
             _ => Err(malformed(
                 "'descr' is neither a type string nor a list of fields",
             )),
@@ -394,25 +429,37 @@ impl NpyDtype {
             },
             _ => return Err(bad()),
         };
-        let dtype = NpyDtype::from_literal(ty)?;
+        let dtype = NpyDtype::from_literal_unchecked(ty)?;
         let dtype = match shape {
             None => dtype,
-            Some(shape) => {
-                let shape = int_tuple(shape).ok_or_else(bad)?;
-                let shape: Vec<usize> = shape.iter().map(|&n| n as usize).collect();
-                if shape.contains(&0) {
-                    return Err(HeaderProblem::UnsupportedDtype {
-                        descr: format!("field '{name}'"),
-                        why: "zero-sized subarray",
-                    });
-                }
-                NpyDtype::Array {
-                    elem: Box::new(dtype),
-                    shape,
-                }
-            }
+            Some(shape) => Self::subarray(dtype, shape)?,
         };
         Ok((name, dtype))
+    }
+
+    /// `elem` repeated over `shape` (a tuple of integers, or one integer).
+    fn subarray(elem: NpyDtype, shape: &Literal) -> Result<NpyDtype, HeaderProblem> {
+        let dims = match shape {
+            Literal::Int(n, _) => vec![*n],
+            other => int_tuple(other)
+                .ok_or_else(|| malformed("has a subarray shape that is not a tuple of integers"))?,
+        };
+        let shape = dims
+            .iter()
+            .map(|&n| usize::try_from(n))
+            .collect::<Result<Vec<usize>, _>>()
+            .map_err(|_| HeaderProblem::UnsupportedDtype {
+                descr: format!("{shape:?}"),
+                why: "its size does not fit in memory",
+            })?;
+        // numpy gives a subarray of shape () the element type itself.
+        if shape.is_empty() {
+            return Ok(elem);
+        }
+        Ok(NpyDtype::Array {
+            elem: Box::new(elem),
+            shape,
+        })
     }
 
     /// The first difference between `self` (expected) and `found`, as
@@ -486,6 +533,24 @@ impl fmt::Display for NpyDtype {
     }
 }
 
+/// `text` with its control characters escaped (`\r` as `\\r`, ESC as `\\u{1b}`): header text
+/// echoed in a message must not move the cursor or recolour the terminal it is printed on.
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
 fn malformed(what: &str) -> HeaderProblem {
     HeaderProblem::Malformed {
         what: what.to_owned(),
@@ -527,8 +592,11 @@ pub struct Header {
     pub version: Version,
     /// The record type (`descr`).
     pub dtype: NpyDtype,
-    /// `shape`: the first dimension is the record count.
+    /// `shape`: the first dimension is the record count (empty for a 0-d array).
     pub shape: Vec<u64>,
+    /// `fortran_order`: the data is column-major. Tables refuse such files; `recmap dump`
+    /// reads them.
+    pub fortran_order: bool,
     /// Byte offset of the data in the file.
     pub data_start: usize,
     /// The bytes of the count (with the spaces before it) in the file, for rewriting in place.
@@ -585,10 +653,12 @@ impl Header {
             // Latin-1: every byte is the code point of the same value.
             Version::V1 | Version::V2 => raw.iter().map(|&b| char::from(b)).collect(),
         };
-        let lit = literal::parse(&text).map_err(|e| HeaderProblem::Syntax {
-            pos: e.pos,
-            expected: e.expected,
-        })?;
+        // numpy reads Python 2's `4L` in 1.0 and 2.0 headers (its `_filter_header`).
+        let lit =
+            literal::parse(&text, version != Version::V3).map_err(|e| HeaderProblem::Syntax {
+                pos: e.pos,
+                expected: e.expected,
+            })?;
         let Literal::Dict(items) = lit else {
             return Err(malformed("is not a dict"));
         };
@@ -610,14 +680,16 @@ impl Header {
         let descr = descr.ok_or_else(|| malformed("has no 'descr' key"))?;
         let fortran = fortran.ok_or_else(|| malformed("has no 'fortran_order' key"))?;
         let shape_lit = shape.ok_or_else(|| malformed("has no 'shape' key"))?;
-        match fortran {
-            Literal::Bool(false) => {}
-            Literal::Bool(true) => return Err(HeaderProblem::FortranOrder),
+        let fortran_order = match fortran {
+            Literal::Bool(b) => *b,
             _ => return Err(malformed("has a 'fortran_order' that is not True or False")),
+        };
+        // numpy's own test: a tuple of integers (a bare integer is not a shape).
+        let shape = match shape_lit {
+            Literal::Tuple(_) => int_tuple(shape_lit),
+            _ => None,
         }
-        let shape = int_tuple(shape_lit)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| malformed("has a 'shape' that is not a non-empty tuple of integers"))?;
+        .ok_or_else(|| malformed("has a 'shape' that is not a tuple of integers"))?;
         // The parser's spans index `text` (UTF-8); a Latin-1 header has one byte per char.
         let to_raw = |i: usize| match version {
             Version::V3 => i,
@@ -643,6 +715,7 @@ impl Header {
             version,
             dtype,
             shape,
+            fortran_order,
             data_start,
             count_field,
         };
@@ -668,11 +741,12 @@ impl Header {
         Ok(header)
     }
 
-    /// The number of records: the first dimension of `shape`.
+    /// The number of records: the first dimension of `shape`, or 1 for a 0-d array.
     ///
     /// See [`Header`] for an example.
     pub fn count(&self) -> u64 {
-        self.shape.first().copied().unwrap_or(0)
+        // A 0-d array holds one value.
+        self.shape.first().copied().unwrap_or(1)
     }
 
     /// Bytes of one record: the dtype's size times the dimensions after the first.
@@ -810,7 +884,7 @@ mod tests {
                 "12345"
             );
             let data = 12345
-                * NpyDtype::from_literal(&literal::parse(descr).unwrap())
+                * NpyDtype::from_literal(&literal::parse(descr, false).unwrap())
                     .unwrap()
                     .size()
                 * trailing.iter().product::<usize>();
