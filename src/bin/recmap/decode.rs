@@ -1,10 +1,22 @@
-//! Decoding records from a .npy file's own dtype, with no Rust type: CSV cells or JSON.
+//! Decoding records from a .npy file's own dtype, with no Rust type, streamed: JSON through
+//! `serde_json` (escaping right by construction), CSV through the `csv` crate (quoting), float16
+//! through `half`. Nothing here builds a record's text in memory: values go straight to the
+//! writer, so memory stays bounded whatever the header claims (`inspect` refuses records whose
+//! *output* would be absurd before writing any).
 
 use std::fmt::Write as _;
+use std::io::Write;
 
 use recmap::npy::NpyDtype;
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
-/// How many CSV columns a record of `dtype` has, without building them (saturating).
+/// Whether a struct field is padding: numpy writes the gaps of an aligned or offset struct
+/// as unnamed void fields, and reading the file drops them again.
+fn is_padding(name: &str, dtype: &NpyDtype) -> bool {
+    name.is_empty() && matches!(dtype, NpyDtype::Scalar { kind: 'V', .. })
+}
+
+/// How many CSV columns a record of `dtype` has (saturating).
 pub fn column_count(dtype: &NpyDtype) -> u64 {
     match dtype {
         NpyDtype::Scalar { .. } => 1,
@@ -13,122 +25,230 @@ pub fn column_count(dtype: &NpyDtype) -> u64 {
             .fold(column_count(elem), |n, &d| n.saturating_mul(d as u64)),
         NpyDtype::Struct(fields) => fields
             .iter()
+            .filter(|(name, d)| !is_padding(name, d))
             .fold(0u64, |n, (_, d)| n.saturating_add(column_count(d))),
     }
 }
 
-/// Column names for CSV: struct fields as `a.b`, subarray elements as `v[0]`, `m[1][2]`.
-pub fn columns(dtype: &NpyDtype, prefix: &str, out: &mut Vec<String>) {
+/// The longest CSV column name of `dtype` in bytes (saturating): with `column_count`, a bound
+/// on the header line's length.
+pub fn longest_column_name(dtype: &NpyDtype) -> u64 {
     match dtype {
-        NpyDtype::Scalar { .. } => out.push(if prefix.is_empty() {
-            "value".into()
-        } else {
-            prefix.into()
+        NpyDtype::Scalar { .. } => 5, // "value"
+        NpyDtype::Array { elem, shape } => shape.iter().fold(longest_column_name(elem), |n, &d| {
+            n.saturating_add(2 + d.to_string().len() as u64)
         }),
+        NpyDtype::Struct(fields) => fields
+            .iter()
+            .map(|(name, d)| (name.len() as u64 + 1).saturating_add(longest_column_name(d)))
+            .max()
+            .unwrap_or(0),
+    }
+}
+
+/// How many JSON values (numbers, strings, arrays, objects) a record of `dtype` is
+/// (saturating): a bound on the work and output of one JSON line, empty arrays included.
+pub fn json_items(dtype: &NpyDtype) -> u64 {
+    match dtype {
+        NpyDtype::Scalar { .. } => 1,
+        NpyDtype::Array { elem, shape } => array_items(json_items(elem), shape),
+        NpyDtype::Struct(fields) => fields
+            .iter()
+            .fold(1u64, |n, (_, d)| n.saturating_add(json_items(d))),
+    }
+}
+
+fn array_items(elem: u64, shape: &[usize]) -> u64 {
+    match shape.split_first() {
+        None => elem,
+        Some((&n, rest)) => (n as u64).saturating_mul(array_items(elem, rest)).saturating_add(1),
+    }
+}
+
+/// Writes the CSV header: struct fields as `a.b`, subarray elements as `v[0]`, `m[1][2]`.
+pub fn write_columns<W: Write>(
+    dtype: &NpyDtype,
+    prefix: &mut String,
+    out: &mut csv::Writer<W>,
+) -> csv::Result<()> {
+    match dtype {
+        NpyDtype::Scalar { .. } => out.write_field(if prefix.is_empty() { "value" } else { prefix }),
         NpyDtype::Array { elem, shape } => {
-            for index in indices(shape) {
-                let name = index
-                    .iter()
-                    .fold(prefix.to_owned(), |s, i| format!("{s}[{i}]"));
-                columns(elem, &name, out);
+            if column_count(elem) == 0 {
+                return Ok(());
             }
+            let Some((&n, rest)) = shape.split_first() else {
+                return write_columns(elem, prefix, out);
+            };
+            let inner = NpyDtype::Array {
+                elem: elem.clone(),
+                shape: rest.to_vec(),
+            };
+            for i in 0..n {
+                let len = prefix.len();
+                let _ = write!(prefix, "[{i}]");
+                write_columns(&inner, prefix, out)?;
+                prefix.truncate(len);
+            }
+            Ok(())
         }
         NpyDtype::Struct(fields) => {
-            for (name, d) in fields {
-                let full = if prefix.is_empty() {
-                    name.clone()
-                } else {
-                    format!("{prefix}.{name}")
-                };
-                columns(d, &full, out);
-            }
-        }
-    }
-}
-
-/// Every index of an array of `shape`, in row-major order.
-fn indices(shape: &[usize]) -> Vec<Vec<usize>> {
-    let mut all = vec![vec![]];
-    for &n in shape {
-        all = all
-            .into_iter()
-            .flat_map(|prefix| (0..n).map(move |i| [prefix.clone(), vec![i]].concat()))
-            .collect();
-    }
-    all
-}
-
-/// One CSV line's cells for a record.
-pub fn cells(dtype: &NpyDtype, bytes: &[u8], out: &mut Vec<String>) {
-    match dtype {
-        NpyDtype::Scalar { .. } => out.push(csv_cell(&scalar(dtype, bytes))),
-        NpyDtype::Array { elem, .. } => {
-            for chunk in bytes.chunks_exact(elem.size()) {
-                cells(elem, chunk, out);
-            }
-        }
-        NpyDtype::Struct(fields) => {
-            let mut at = 0;
-            for (_, d) in fields {
-                cells(d, bytes.get(at..at + d.size()).unwrap_or_default(), out);
-                at += d.size();
-            }
-        }
-    }
-}
-
-/// A record as JSON: structs as objects, subarrays as (nested) arrays.
-pub fn json(dtype: &NpyDtype, bytes: &[u8], out: &mut String) {
-    match dtype {
-        NpyDtype::Scalar { .. } => out.push_str(&json_scalar(&scalar(dtype, bytes))),
-        NpyDtype::Array { elem, shape } => json_array(elem, shape, bytes, out),
-        NpyDtype::Struct(fields) => {
-            out.push('{');
-            let mut at = 0;
-            for (i, (name, d)) in fields.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
+            for (name, d) in fields.iter().filter(|(name, d)| !is_padding(name, d)) {
+                let len = prefix.len();
+                if !prefix.is_empty() {
+                    prefix.push('.');
                 }
-                out.push_str(&json_string(name));
-                out.push_str(": ");
-                json(d, bytes.get(at..at + d.size()).unwrap_or_default(), out);
-                at += d.size();
+                prefix.push_str(name);
+                write_columns(d, prefix, out)?;
+                prefix.truncate(len);
             }
-            out.push('}');
+            Ok(())
         }
     }
 }
 
-fn json_array(elem: &NpyDtype, shape: &[usize], bytes: &[u8], out: &mut String) {
-    let Some((&n, rest)) = shape.split_first() else {
-        return json(elem, bytes, out);
-    };
-    let step = elem.size() * rest.iter().product::<usize>();
-    out.push('[');
-    for i in 0..n {
-        if i > 0 {
-            out.push_str(", ");
+/// Writes a record's CSV cells (not the record's end).
+pub fn write_cells<W: Write>(
+    dtype: &NpyDtype,
+    bytes: &[u8],
+    text: &mut String,
+    out: &mut csv::Writer<W>,
+) -> csv::Result<()> {
+    match dtype {
+        NpyDtype::Scalar { .. } => {
+            text.clear();
+            scalar(dtype, bytes).csv_text(text);
+            out.write_field(&*text)
         }
-        json_array(
-            elem,
-            rest,
-            bytes.get(i * step..(i + 1) * step).unwrap_or_default(),
-            out,
-        );
+        NpyDtype::Array { elem, shape } => {
+            let size = elem.size();
+            if size == 0 || column_count(elem) == 0 {
+                // Zero-sized elements have no bytes to walk; their columns (if any) are empty.
+                let cells = column_count(dtype);
+                for _ in 0..cells {
+                    out.write_field("")?;
+                }
+                return Ok(());
+            }
+            let count: usize = shape.iter().product();
+            for chunk in bytes.chunks_exact(size).take(count) {
+                write_cells(elem, chunk, text, out)?;
+            }
+            Ok(())
+        }
+        NpyDtype::Struct(fields) => {
+            let mut at = 0;
+            for (name, d) in fields {
+                if !is_padding(name, d) {
+                    write_cells(d, bytes.get(at..at + d.size()).unwrap_or_default(), text, out)?;
+                }
+                at += d.size();
+            }
+            Ok(())
+        }
     }
-    out.push(']');
+}
+
+/// A record (or part of one) to serialize as JSON: structs as objects, subarrays as nested
+/// arrays, numbers as numbers, text as strings.
+pub struct Json<'a> {
+    pub dtype: &'a NpyDtype,
+    pub bytes: &'a [u8],
+}
+
+/// A subarray's remaining dimensions over its bytes.
+struct JsonArray<'a> {
+    elem: &'a NpyDtype,
+    shape: &'a [usize],
+    bytes: &'a [u8],
+}
+
+impl Serialize for Json<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.dtype {
+            NpyDtype::Scalar { .. } => scalar(self.dtype, self.bytes).serialize(s),
+            NpyDtype::Array { elem, shape } => JsonArray {
+                elem,
+                shape,
+                bytes: self.bytes,
+            }
+            .serialize(s),
+            NpyDtype::Struct(fields) => {
+                let mut map = s.serialize_map(Some(fields.len()))?;
+                let mut at = 0;
+                for (name, d) in fields {
+                    let bytes = self.bytes.get(at..at + d.size()).unwrap_or_default();
+                    if !is_padding(name, d) {
+                        map.serialize_entry(name, &Json { dtype: d, bytes })?;
+                    }
+                    at += d.size();
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+impl Serialize for JsonArray<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let Some((&n, rest)) = self.shape.split_first() else {
+            return Json {
+                dtype: self.elem,
+                bytes: self.bytes,
+            }
+            .serialize(s);
+        };
+        let step = self.elem.size() * rest.iter().product::<usize>();
+        let mut seq = s.serialize_seq(Some(n))?;
+        for i in 0..n {
+            let bytes = self
+                .bytes
+                .get(i * step..(i + 1) * step)
+                .unwrap_or_default();
+            seq.serialize_element(&JsonArray {
+                elem: self.elem,
+                shape: rest,
+                bytes,
+            })?;
+        }
+        seq.end()
+    }
+}
+
+/// serde_json's compact output with a space after `:` and `,` — the format `dump` has always
+/// printed.
+pub struct Spaced;
+
+impl serde_json::ser::Formatter for Spaced {
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        if first { Ok(()) } else { w.write_all(b", ") }
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        if first { Ok(()) } else { w.write_all(b", ") }
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
 }
 
 /// A decoded scalar.
 enum Scalar {
     Int(i64),
     Uint(u64),
-    Float(f64),
+    F16(half::f16),
+    F32(f32),
+    F64(f64),
     Bool(bool),
     Complex(f64, f64),
-    Text(String),
-    /// Opaque bytes (void and unsupported sizes), shown as hex.
+    Complex32(f32, f32),
+    /// `S` values: bytes, shown as Python shows them inside `b'…'` (lossless).
     Bytes(Vec<u8>),
+    /// `U` values: code points (a value that is no char is shown as `\U` and 8 hex digits).
+    Text(String),
+    /// Void and anything without a number: hex.
+    Opaque(Vec<u8>),
 }
 
 fn scalar(dtype: &NpyDtype, bytes: &[u8]) -> Scalar {
@@ -136,158 +256,227 @@ fn scalar(dtype: &NpyDtype, bytes: &[u8]) -> Scalar {
         order, kind, size, ..
     } = dtype
     else {
-        return Scalar::Bytes(bytes.to_vec());
+        return Scalar::Opaque(bytes.to_vec());
     };
     let big = *order == '>' || (*order == '=' && cfg!(target_endian = "big"));
-    // The value's bytes in little-endian order, zero-extended to 8 bytes.
-    let le = |b: &[u8]| -> [u8; 8] {
-        let mut out = [0u8; 8];
-        for (i, &x) in b.iter().take(8).enumerate() {
-            out[if big { b.len().min(8) - 1 - i } else { i }] = x;
+    // Up to 16 bytes of the value, little-endian.
+    let le = |b: &[u8]| -> [u8; 16] {
+        let mut out = [0u8; 16];
+        let n = b.len().min(16);
+        for (i, &x) in b.iter().take(n).enumerate() {
+            out[if big { n - 1 - i } else { i }] = x;
         }
         out
     };
-    let uint = |b: &[u8]| u64::from_le_bytes(le(b));
+    let uint = |b: &[u8]| {
+        let v = le(b);
+        u64::from_le_bytes([v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]])
+    };
     let sign_extend = |v: u64, size: usize| {
         let shift = 64 - 8 * size as u32;
         ((v << shift) as i64) >> shift
     };
+    let half = size / 2;
+    let (lo, hi) = (
+        bytes.get(..half).unwrap_or_default(),
+        bytes.get(half..).unwrap_or_default(),
+    );
     match (kind, size) {
         ('u', 1 | 2 | 4 | 8) => Scalar::Uint(uint(bytes)),
         ('i' | 'M' | 'm', 1 | 2 | 4 | 8) => Scalar::Int(sign_extend(uint(bytes), *size)),
         ('b', 1) => Scalar::Bool(bytes.first().is_some_and(|&b| b != 0)),
-        ('f', 2) => Scalar::Float(half_to_f64(uint(bytes) as u16)),
-        ('f', 4) => Scalar::Float(f64::from(f32::from_bits(uint(bytes) as u32))),
-        ('f', 8) => Scalar::Float(f64::from_bits(uint(bytes))),
-        ('c', 8 | 16) => {
-            let half = size / 2;
-            let part = |b: &[u8]| match half {
-                4 => f64::from(f32::from_bits(uint(b) as u32)),
-                _ => f64::from_bits(uint(b)),
-            };
-            Scalar::Complex(
-                part(bytes.get(..half).unwrap_or_default()),
-                part(bytes.get(half..).unwrap_or_default()),
-            )
-        }
+        ('f', 2) => Scalar::F16(half::f16::from_bits(uint(bytes) as u16)),
+        ('f', 4) => Scalar::F32(f32::from_bits(uint(bytes) as u32)),
+        ('f', 8) => Scalar::F64(f64::from_bits(uint(bytes))),
+        // numpy's long double on x86: the 80-bit extended format, padded to 12 or 16 bytes.
+        ('f', 12 | 16) => Scalar::F64(extended_to_f64(le(bytes))),
+        ('c', 8) => Scalar::Complex32(f32::from_bits(uint(lo) as u32), f32::from_bits(uint(hi) as u32)),
+        ('c', 16) => Scalar::Complex(f64::from_bits(uint(lo)), f64::from_bits(uint(hi))),
+        ('c', 24 | 32) => Scalar::Complex(extended_to_f64(le(lo)), extended_to_f64(le(hi))),
         ('S', _) => {
-            let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-            Scalar::Text(String::from_utf8_lossy(bytes.get(..end).unwrap_or_default()).into_owned())
+            // numpy strips trailing NULs only: b'a\x00b' stays b'a\x00b'.
+            let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+            Scalar::Bytes(bytes.get(..end).unwrap_or_default().to_vec())
         }
-        ('U', _) => Scalar::Text(
-            bytes
-                .chunks_exact(4)
-                .map(|c| uint(c) as u32)
-                .take_while(|&c| c != 0)
-                .map(|c| char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER))
-                .collect(),
-        ),
-        _ => Scalar::Bytes(bytes.to_vec()),
-    }
-}
-
-/// IEEE 754 half precision to f64.
-fn half_to_f64(h: u16) -> f64 {
-    let sign = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
-    let exp = i32::from((h >> 10) & 0x1f);
-    let frac = f64::from(h & 0x3ff);
-    sign * match exp {
-        0 => frac * 2f64.powi(-24),
-        31 if frac == 0.0 => f64::INFINITY,
-        31 => f64::NAN,
-        e => (1.0 + frac / 1024.0) * 2f64.powi(e - 15),
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
-fn float_text(f: f64) -> String {
-    if f.is_nan() {
-        "nan".into()
-    } else if f.is_infinite() {
-        if f > 0.0 { "inf".into() } else { "-inf".into() }
-    } else {
-        format!("{f:?}")
-    }
-}
-
-fn csv_cell(v: &Scalar) -> String {
-    match v {
-        Scalar::Int(i) => i.to_string(),
-        Scalar::Uint(u) => u.to_string(),
-        Scalar::Float(f) => float_text(*f),
-        Scalar::Bool(b) => b.to_string(),
-        Scalar::Complex(re, im) => format!(
-            "{}{}{}j",
-            float_text(*re),
-            if *im < 0.0 { "" } else { "+" },
-            float_text(*im)
-        ),
-        Scalar::Text(s) if s.contains([',', '"', '\n']) => {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        }
-        Scalar::Text(s) => s.clone(),
-        Scalar::Bytes(b) => hex(b),
-    }
-}
-
-fn json_scalar(v: &Scalar) -> String {
-    let num = |f: f64| {
-        if f.is_finite() {
-            format!("{f:?}")
-        } else {
-            "null".into()
-        }
-    };
-    match v {
-        Scalar::Int(i) => i.to_string(),
-        Scalar::Uint(u) => u.to_string(),
-        Scalar::Float(f) => num(*f),
-        Scalar::Bool(b) => b.to_string(),
-        Scalar::Complex(re, im) => format!("[{}, {}]", num(*re), num(*im)),
-        Scalar::Text(s) => json_string(s),
-        Scalar::Bytes(b) => json_string(&hex(b)),
-    }
-}
-
-pub fn json_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+        ('U', _) => {
+            let points: Vec<u32> = bytes.chunks_exact(4).map(|c| uint(c) as u32).collect();
+            let end = points.iter().rposition(|&c| c != 0).map_or(0, |i| i + 1);
+            let mut text = String::new();
+            for &c in &points[..end] {
+                match char::from_u32(c) {
+                    Some(ch) => text.push(ch),
+                    None => {
+                        let _ = write!(text, "\\U{c:08x}");
+                    }
+                }
             }
-            c => out.push(c),
+            Scalar::Text(text)
+        }
+        _ => Scalar::Opaque(bytes.to_vec()),
+    }
+}
+
+/// An x87 80-bit extended float (little-endian, in the first 10 of `b`) to the nearest f64.
+fn extended_to_f64(b: [u8; 16]) -> f64 {
+    let mantissa = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+    let se = u16::from_le_bytes([b[8], b[9]]);
+    let sign = if se & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exp = i32::from(se & 0x7fff);
+    if exp == 0x7fff {
+        return if mantissa << 1 == 0 { sign * f64::INFINITY } else { f64::NAN };
+    }
+    // value = mantissa * 2^(exp - 16383 - 63); the integer bit is explicit.
+    sign * (mantissa as f64) * 2f64.powi(exp - 16383 - 63)
+}
+
+impl Scalar {
+    fn csv_text(&self, out: &mut String) {
+        let _ = match self {
+            Scalar::Int(i) => write!(out, "{i}"),
+            Scalar::Uint(u) => write!(out, "{u}"),
+            Scalar::F16(f) => float_text(f64::from(f.to_f32()), &format!("{:?}", f.to_f32()), out),
+            Scalar::F32(f) => float_text(f64::from(*f), &format!("{f:?}"), out),
+            Scalar::F64(f) => float_text(*f, &format!("{f:?}"), out),
+            Scalar::Bool(b) => write!(out, "{b}"),
+            Scalar::Complex(re, im) => complex_text(*re, &format!("{re:?}"), *im, &format!("{im:?}"), out),
+            Scalar::Complex32(re, im) => complex_text(
+                f64::from(*re),
+                &format!("{re:?}"),
+                f64::from(*im),
+                &format!("{im:?}"),
+                out,
+            ),
+            Scalar::Bytes(b) => {
+                python_bytes(b, out);
+                Ok(())
+            }
+            Scalar::Text(t) => write!(out, "{t}"),
+            Scalar::Opaque(b) => {
+                hex(b, out);
+                Ok(())
+            }
+        };
+    }
+}
+
+fn float_text(f: f64, shortest: &str, out: &mut String) -> std::fmt::Result {
+    if f.is_nan() {
+        out.write_str("nan")
+    } else if f.is_infinite() {
+        out.write_str(if f > 0.0 { "inf" } else { "-inf" })
+    } else {
+        out.write_str(shortest)
+    }
+}
+
+fn complex_text(re: f64, re_text: &str, im: f64, im_text: &str, out: &mut String) -> std::fmt::Result {
+    float_text(re, re_text, out)?;
+    if !(im < 0.0) {
+        out.push('+');
+    }
+    float_text(im, im_text, out)?;
+    out.write_str("j")
+}
+
+fn hex(bytes: &[u8], out: &mut String) {
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+}
+
+/// Bytes as Python prints them between `b'` and `'`: printable ASCII as it is, `\\`, `\t`,
+/// `\n`, `\r`, and `\xNN` for the rest — every byte recoverable.
+fn python_bytes(bytes: &[u8], out: &mut String) {
+    for &b in bytes {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            0x20..=0x7e => out.push(char::from(b)),
+            _ => {
+                let _ = write!(out, "\\x{b:02x}");
+            }
         }
     }
-    out.push('"');
-    out
+}
+
+impl Serialize for Scalar {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Scalar::Int(i) => s.serialize_i64(*i),
+            Scalar::Uint(u) => s.serialize_u64(*u),
+            Scalar::F16(f) => s.serialize_f32(f.to_f32()),
+            Scalar::F32(f) => s.serialize_f32(*f),
+            Scalar::F64(f) => s.serialize_f64(*f),
+            Scalar::Bool(b) => s.serialize_bool(*b),
+            Scalar::Complex(re, im) => [*re, *im].serialize(s),
+            Scalar::Complex32(re, im) => [*re, *im].serialize(s),
+            Scalar::Bytes(b) => {
+                let mut text = String::new();
+                python_bytes(b, &mut text);
+                s.serialize_str(&text)
+            }
+            Scalar::Text(t) => s.serialize_str(t),
+            Scalar::Opaque(b) => {
+                let mut text = String::new();
+                hex(b, &mut text);
+                s.serialize_str(&text)
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn half_floats() {
-        assert_eq!(half_to_f64(0x3c00), 1.0);
-        assert_eq!(half_to_f64(0xc000), -2.0);
-        assert_eq!(half_to_f64(0x3555), 0.333251953125);
-        assert!(half_to_f64(0x7e00).is_nan());
+    fn scalar_text(descr: &str, bytes: &[u8]) -> String {
+        let dtype = recmap::npy::Header::parse(&npy(descr)).unwrap().dtype;
+        let mut out = String::new();
+        scalar(&dtype, bytes).csv_text(&mut out);
+        out
+    }
+
+    fn npy(descr: &str) -> Vec<u8> {
+        let text = format!("{{'descr': {descr}, 'fortran_order': False, 'shape': (0,), }}");
+        let mut out = b"\x93NUMPY\x01\x00".to_vec();
+        let total = (10 + text.len() + 1).div_ceil(64) * 64;
+        out.extend_from_slice(&((total - 10) as u16).to_le_bytes());
+        out.extend_from_slice(text.as_bytes());
+        out.resize(total - 1, b' ');
+        out.push(b'\n');
+        out
     }
 
     #[test]
-    fn json_strings_are_escaped() {
-        assert_eq!(json_string("a\"b\\\n\u{1}"), "\"a\\\"b\\\\\\n\\u0001\"");
+    fn half_floats() {
+        assert_eq!(scalar_text("'<f2'", &0x3c00u16.to_le_bytes()), "1.0");
+        assert_eq!(scalar_text("'<f2'", &0xc000u16.to_le_bytes()), "-2.0");
+        assert_eq!(scalar_text("'<f2'", &0x3555u16.to_le_bytes()), "0.33325195");
+        assert_eq!(scalar_text("'<f2'", &0x7e00u16.to_le_bytes()), "nan");
+    }
+
+    #[test]
+    fn bytes_keep_embedded_nuls_and_every_byte() {
+        assert_eq!(scalar_text("'|S5'", b"a\0b\0\0"), "a\\x00b");
+        assert_eq!(scalar_text("'|S4'", b"\xff\\\n\x7f"), "\\xff\\\\\\n\\x7f");
+        let u: Vec<u8> = [0x61u32, 0, 0x62, 0].iter().flat_map(|c| c.to_le_bytes()).collect();
+        assert_eq!(scalar_text("'<U4'", &u), "a\0b");
+        let bad: Vec<u8> = [0x110000u32].iter().flat_map(|c| c.to_le_bytes()).collect();
+        assert_eq!(scalar_text("'<U1'", &bad), "\\U00110000");
+    }
+
+    #[test]
+    fn long_doubles_are_decoded() {
+        // 1.5 as x87 extended: mantissa 0xC000…, exponent 16383.
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&0xC000_0000_0000_0000u64.to_le_bytes());
+        b[8..10].copy_from_slice(&16383u16.to_le_bytes());
+        assert_eq!(scalar_text("'<f16'", &b), "1.5");
+        let mut c = [0u8; 32];
+        c[..16].copy_from_slice(&b);
+        c[16..32].copy_from_slice(&b);
+        assert_eq!(scalar_text("'<c32'", &c), "1.5+1.5j");
     }
 }

@@ -11,6 +11,12 @@ use crate::decode;
 
 /// The most CSV columns `dump` writes (a record of a million fields is already unreadable).
 const MAX_CSV_COLUMNS: u64 = 1 << 20;
+/// The longest CSV header line `dump` writes (long names times many columns).
+const MAX_HEADER_BYTES: u64 = 64 << 20;
+/// The most JSON values in one record's line (empty arrays count).
+const MAX_JSON_ITEMS: u64 = 1 << 24;
+/// The largest Fortran-order record `dump` gathers into memory.
+const MAX_GATHERED_RECORD: usize = 64 << 20;
 
 /// Maps the file read-only and parses its header; errors name the file.
 fn open(path: &Path) -> Result<(Map, Header), String> {
@@ -50,6 +56,7 @@ pub fn dump(
     format: Format,
 ) -> Result<(), String> {
     let (map, header) = open(path)?;
+    let name = path.display();
     let count = header.count();
     let (start, end) = match range {
         None => (0, count),
@@ -57,50 +64,126 @@ pub fn dump(
     };
     if start > end || end > count {
         return Err(format!(
-            "{}: range {start}..{end} is past the end: the file has {count} records",
-            path.display()
+            "{name}: range {start}..{end} is past the end: the file has {count} records"
         ));
     }
+    // `Header::parse` checked that every record is in the file, so these sizes fit.
     let record = header.record_size().unwrap_or(0) as usize;
     // A record is the dtype repeated over the dimensions after the first.
-    let dtype = match header.shape.get(1..) {
-        Some(dims) if !dims.is_empty() => recmap::npy::NpyDtype::Array {
+    let trailing: Vec<usize> = header.shape.iter().skip(1).map(|&d| d as usize).collect();
+    let dtype = if trailing.is_empty() {
+        header.dtype.clone()
+    } else {
+        recmap::npy::NpyDtype::Array {
             elem: Box::new(header.dtype.clone()),
-            shape: dims.iter().map(|&d| d as usize).collect(),
-        },
-        _ => header.dtype.clone(),
+            shape: trailing.clone(),
+        }
+    };
+    // Refuse what would print absurdly much per record before printing anything.
+    match format {
+        Format::Csv => {
+            let columns = decode::column_count(&dtype);
+            if columns > MAX_CSV_COLUMNS
+                || columns.saturating_mul(decode::longest_column_name(&dtype)) > MAX_HEADER_BYTES
+            {
+                return Err(format!(
+                    "{name}: a record has {columns} columns, too many for CSV; use --format json"
+                ));
+            }
+        }
+        // No record, no line: nothing to refuse.
+        Format::Json if start < end => {
+            let items = decode::json_items(&dtype);
+            if items > MAX_JSON_ITEMS {
+                return Err(format!(
+                    "{name}: a record is {items} JSON values, too many to print"
+                ));
+            }
+        }
+        Format::Json => {}
+    }
+    // A Fortran-order file stores the first index fastest: a record's elements are strided,
+    // so they are gathered into one buffer (bounded) before decoding.
+    let gather = header.fortran_order && !trailing.is_empty() && record > 0;
+    if gather && record > MAX_GATHERED_RECORD {
+        return Err(format!(
+            "{name}: a Fortran-order record of {record} bytes is too large to gather"
+        ));
+    }
+    let elem = header.dtype.size();
+    let rows = count as usize;
+    let mut gathered = Vec::new();
+    let record_bytes = |i: usize, buf: &mut Vec<u8>| -> Option<&[u8]> {
+        let data = header.data_start;
+        if !gather {
+            let at = data + i * record;
+            return map.get(at..at + record);
+        }
+        buf.clear();
+        // Element (i, j, k, …) of shape (n0, n1, n2, …) is at i + n0*(j + n1*(k + …)).
+        let mut index = vec![0usize; trailing.len()];
+        loop {
+            let mut linear = 0usize;
+            for (d, &ix) in trailing.iter().zip(&index).rev() {
+                linear = linear * d + ix;
+            }
+            let at = data + (i + rows * linear) * elem;
+            buf.extend_from_slice(map.get(at..at + elem)?);
+            // The next index in C order (last dimension fastest).
+            let mut dim = trailing.len();
+            loop {
+                if dim == 0 {
+                    return None;
+                }
+                dim -= 1;
+                index[dim] += 1;
+                if index[dim] < trailing[dim] {
+                    break;
+                }
+                index[dim] = 0;
+            }
+            if index.iter().all(|&x| x == 0) {
+                return None;
+            }
+        }
     };
     let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    let out = BufWriter::new(stdout.lock());
     let io = |e: std::io::Error| format!("writing output: {e}");
-    if let Format::Csv = format {
-        // Column names are built in memory: refuse record types no spreadsheet could hold.
-        let columns = decode::column_count(&dtype);
-        if columns > MAX_CSV_COLUMNS {
-            return Err(format!(
-                "{}: a record has {columns} columns, too many for CSV; use --format json",
-                path.display()
-            ));
-        }
-        let mut names = Vec::new();
-        decode::columns(&dtype, "", &mut names);
-        writeln!(out, "{}", names.join(",")).map_err(io)?;
-    }
-    for i in start..end {
-        let at = header.data_start + i as usize * record;
-        let bytes = map.get(at..at + record).unwrap_or_default();
-        match format {
-            Format::Csv => {
-                let mut cells = Vec::new();
-                decode::cells(&dtype, bytes, &mut cells);
-                writeln!(out, "{}", cells.join(",")).map_err(io)?;
+    match format {
+        Format::Csv => {
+            let csv_err = |e: csv::Error| format!("writing output: {e}");
+            let mut w = csv::WriterBuilder::new().flexible(true).from_writer(out);
+            decode::write_columns(&dtype, &mut String::new(), &mut w).map_err(csv_err)?;
+            w.write_record(None::<&[u8]>).map_err(csv_err)?;
+            let mut text = String::new();
+            for i in start..end {
+                let bytes = if gather {
+                    record_bytes(i as usize, &mut gathered);
+                    &gathered[..]
+                } else {
+                    record_bytes(i as usize, &mut gathered).unwrap_or_default()
+                };
+                decode::write_cells(&dtype, bytes, &mut text, &mut w).map_err(csv_err)?;
+                w.write_record(None::<&[u8]>).map_err(csv_err)?;
             }
-            Format::Json => {
-                let mut line = String::new();
-                decode::json(&dtype, bytes, &mut line);
-                writeln!(out, "{line}").map_err(io)?;
+            w.flush().map_err(io)
+        }
+        Format::Json => {
+            let mut out = out;
+            for i in start..end {
+                let bytes = if gather {
+                    record_bytes(i as usize, &mut gathered);
+                    &gathered[..]
+                } else {
+                    record_bytes(i as usize, &mut gathered).unwrap_or_default()
+                };
+                let mut ser = serde_json::Serializer::with_formatter(&mut out, decode::Spaced);
+                serde::Serialize::serialize(&decode::Json { dtype: &dtype, bytes }, &mut ser)
+                    .map_err(|e| format!("writing output: {e}"))?;
+                out.write_all(b"\n").map_err(io)?;
             }
+            out.flush().map_err(io)
         }
     }
-    out.flush().map_err(io)
 }
