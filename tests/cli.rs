@@ -316,3 +316,24 @@ fn dump_refuses_absurdly_wide_records_instead_of_exhausting_memory() {
     );
     assert_eq!(ok(&["dump", s(&path), "--format", "json"]), "");
 }
+
+/// A zero after a huge dimension: records of no bytes and no columns. CSV prints them at once
+/// (it used to walk 10^12 empty columns per record); JSON, which would print 10^12 empty lists
+/// per record, refuses in one line.
+#[test]
+fn dump_of_empty_records_with_huge_dimensions_is_immediate() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.npy");
+    let text = "{'descr': '<u8', 'fortran_order': False, 'shape': (5, 1000000000000, 0), }";
+    let (bytes, _) = common::npy_v1(text.as_bytes(), 64, &[]);
+    std::fs::write(&path, &bytes).unwrap();
+    let start = std::time::Instant::now();
+    // The csv crate writes a record without fields as `""`.
+    assert_eq!(ok(&["dump", s(&path)]), "\"\"\n".repeat(6));
+    let err = fails(&["dump", s(&path), "--format", "json"]);
+    assert!(
+        err.contains("empty.npy") && err.contains("JSON values"),
+        "{err}"
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+}

@@ -61,7 +61,9 @@ pub fn json_items(dtype: &NpyDtype) -> u64 {
 fn array_items(elem: u64, shape: &[usize]) -> u64 {
     match shape.split_first() {
         None => elem,
-        Some((&n, rest)) => (n as u64).saturating_mul(array_items(elem, rest)).saturating_add(1),
+        Some((&n, rest)) => (n as u64)
+            .saturating_mul(array_items(elem, rest))
+            .saturating_add(1),
     }
 }
 
@@ -72,9 +74,13 @@ pub fn write_columns<W: Write>(
     out: &mut csv::Writer<W>,
 ) -> csv::Result<()> {
     match dtype {
-        NpyDtype::Scalar { .. } => out.write_field(if prefix.is_empty() { "value" } else { prefix }),
+        NpyDtype::Scalar { .. } => {
+            out.write_field(if prefix.is_empty() { "value" } else { prefix })
+        }
         NpyDtype::Array { elem, shape } => {
-            if column_count(elem) == 0 {
+            // No columns (a zero dimension, or elements without columns): nothing to walk,
+            // however large the other dimensions are.
+            if column_count(dtype) == 0 {
                 return Ok(());
             }
             let Some((&n, rest)) = shape.split_first() else {
@@ -140,7 +146,12 @@ pub fn write_cells<W: Write>(
             let mut at = 0;
             for (name, d) in fields {
                 if !is_padding(name, d) {
-                    write_cells(d, bytes.get(at..at + d.size()).unwrap_or_default(), text, out)?;
+                    write_cells(
+                        d,
+                        bytes.get(at..at + d.size()).unwrap_or_default(),
+                        text,
+                        out,
+                    )?;
                 }
                 at += d.size();
             }
@@ -201,10 +212,7 @@ impl Serialize for JsonArray<'_> {
         let step = self.elem.size() * rest.iter().product::<usize>();
         let mut seq = s.serialize_seq(Some(n))?;
         for i in 0..n {
-            let bytes = self
-                .bytes
-                .get(i * step..(i + 1) * step)
-                .unwrap_or_default();
+            let bytes = self.bytes.get(i * step..(i + 1) * step).unwrap_or_default();
             seq.serialize_element(&JsonArray {
                 elem: self.elem,
                 shape: rest,
@@ -220,11 +228,19 @@ impl Serialize for JsonArray<'_> {
 pub struct Spaced;
 
 impl serde_json::ser::Formatter for Spaced {
-    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
         if first { Ok(()) } else { w.write_all(b", ") }
     }
 
-    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
         if first { Ok(()) } else { w.write_all(b", ") }
     }
 
@@ -290,7 +306,10 @@ fn scalar(dtype: &NpyDtype, bytes: &[u8]) -> Scalar {
         ('f', 8) => Scalar::F64(f64::from_bits(uint(bytes))),
         // numpy's long double on x86: the 80-bit extended format, padded to 12 or 16 bytes.
         ('f', 12 | 16) => Scalar::F64(extended_to_f64(le(bytes))),
-        ('c', 8) => Scalar::Complex32(f32::from_bits(uint(lo) as u32), f32::from_bits(uint(hi) as u32)),
+        ('c', 8) => Scalar::Complex32(
+            f32::from_bits(uint(lo) as u32),
+            f32::from_bits(uint(hi) as u32),
+        ),
         ('c', 16) => Scalar::Complex(f64::from_bits(uint(lo)), f64::from_bits(uint(hi))),
         ('c', 24 | 32) => Scalar::Complex(extended_to_f64(le(lo)), extended_to_f64(le(hi))),
         ('S', _) => {
@@ -323,7 +342,11 @@ fn extended_to_f64(b: [u8; 16]) -> f64 {
     let sign = if se & 0x8000 != 0 { -1.0 } else { 1.0 };
     let exp = i32::from(se & 0x7fff);
     if exp == 0x7fff {
-        return if mantissa << 1 == 0 { sign * f64::INFINITY } else { f64::NAN };
+        return if mantissa << 1 == 0 {
+            sign * f64::INFINITY
+        } else {
+            f64::NAN
+        };
     }
     // value = mantissa * 2^(exp - 16383 - 63); the integer bit is explicit.
     sign * (mantissa as f64) * 2f64.powi(exp - 16383 - 63)
@@ -338,7 +361,9 @@ impl Scalar {
             Scalar::F32(f) => float_text(f64::from(*f), &format!("{f:?}"), out),
             Scalar::F64(f) => float_text(*f, &format!("{f:?}"), out),
             Scalar::Bool(b) => write!(out, "{b}"),
-            Scalar::Complex(re, im) => complex_text(*re, &format!("{re:?}"), *im, &format!("{im:?}"), out),
+            Scalar::Complex(re, im) => {
+                complex_text(*re, &format!("{re:?}"), *im, &format!("{im:?}"), out)
+            }
             Scalar::Complex32(re, im) => complex_text(
                 f64::from(*re),
                 &format!("{re:?}"),
@@ -369,7 +394,13 @@ fn float_text(f: f64, shortest: &str, out: &mut String) -> std::fmt::Result {
     }
 }
 
-fn complex_text(re: f64, re_text: &str, im: f64, im_text: &str, out: &mut String) -> std::fmt::Result {
+fn complex_text(
+    re: f64,
+    re_text: &str,
+    im: f64,
+    im_text: &str,
+    out: &mut String,
+) -> std::fmt::Result {
     float_text(re, re_text, out)?;
     if !(im < 0.0) {
         out.push('+');
@@ -461,7 +492,10 @@ mod tests {
     fn bytes_keep_embedded_nuls_and_every_byte() {
         assert_eq!(scalar_text("'|S5'", b"a\0b\0\0"), "a\\x00b");
         assert_eq!(scalar_text("'|S4'", b"\xff\\\n\x7f"), "\\xff\\\\\\n\\x7f");
-        let u: Vec<u8> = [0x61u32, 0, 0x62, 0].iter().flat_map(|c| c.to_le_bytes()).collect();
+        let u: Vec<u8> = [0x61u32, 0, 0x62, 0]
+            .iter()
+            .flat_map(|c| c.to_le_bytes())
+            .collect();
         assert_eq!(scalar_text("'<U4'", &u), "a\0b");
         let bad: Vec<u8> = [0x110000u32].iter().flat_map(|c| c.to_le_bytes()).collect();
         assert_eq!(scalar_text("'<U1'", &bad), "\\U00110000");

@@ -179,8 +179,14 @@ pub fn dump(
                     record_bytes(i as usize, &mut gathered).unwrap_or_default()
                 };
                 let mut ser = serde_json::Serializer::with_formatter(&mut out, decode::Spaced);
-                serde::Serialize::serialize(&decode::Json { dtype: &dtype, bytes }, &mut ser)
-                    .map_err(|e| format!("writing output: {e}"))?;
+                serde::Serialize::serialize(
+                    &decode::Json {
+                        dtype: &dtype,
+                        bytes,
+                    },
+                    &mut ser,
+                )
+                .map_err(|e| format!("writing output: {e}"))?;
                 out.write_all(b"\n").map_err(io)?;
             }
             out.flush().map_err(io)
