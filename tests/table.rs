@@ -874,3 +874,27 @@ fn drop_and_close_msync_only_where_the_docs_say() {
         "the one msync is the map's: {msyncs:?}"
     );
 }
+
+/// Header text in messages has its control characters escaped: a `\r` in a field name must
+/// not move the terminal's cursor back over the file name.
+#[test]
+fn messages_escape_control_characters_from_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = [0u8; 8];
+    let path = tmp(&dir, "ctl.npy");
+    let text = "{'descr': [('a\\rb\\x1b[31m', '<u8')], 'fortran_order': False, 'shape': (1,), }";
+    std::fs::write(&path, with_header_text(text, &data)).unwrap();
+    let err = Table::<u64>::open_read(&path).unwrap_err();
+    assert!(matches!(err, Error::SchemaMismatch { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(!msg.chars().any(char::is_control), "{msg:?}");
+    assert!(msg.contains("a\\rb\\u{1b}[31m"), "{msg}");
+
+    let text = "{'descr': '<u8', 'fortran_order': False, 'shape': (1,), 'x\\ry': 1}";
+    std::fs::write(&path, with_header_text(text, &data)).unwrap();
+    let msg = Table::<u64>::open_read(&path).unwrap_err().to_string();
+    assert!(
+        !msg.chars().any(char::is_control) && msg.contains("x\\ry"),
+        "{msg:?}"
+    );
+}

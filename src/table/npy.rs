@@ -690,6 +690,12 @@ impl Header {
             _ => None,
         }
         .ok_or_else(|| malformed("has a 'shape' that is not a tuple of integers"))?;
+        // numpy's dimensions are signed 64-bit: a larger one is "negative" to it.
+        if let Some(&d) = shape.iter().find(|&&d| d > i64::MAX as u64) {
+            return Err(malformed(&format!(
+                "has a dimension of {d}, more than numpy's largest (2**63 - 1)"
+            )));
+        }
         // The parser's spans index `text` (UTF-8); a Latin-1 header has one byte per char.
         let to_raw = |i: usize| match version {
             Version::V3 => i,

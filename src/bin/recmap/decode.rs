@@ -335,21 +335,30 @@ fn scalar(dtype: &NpyDtype, bytes: &[u8]) -> Scalar {
     }
 }
 
-/// An x87 80-bit extended float (little-endian, in the first 10 of `b`) to the nearest f64.
+/// An x87 80-bit extended float (little-endian, in the first 10 of `b`) to the nearest f64,
+/// with the x87's own rules: the integer bit is explicit, and the encodings the x87 calls
+/// invalid (unnormals, pseudo-infinities, pseudo-NaNs) are NaN, as numpy shows them.
 fn extended_to_f64(b: [u8; 16]) -> f64 {
     let mantissa = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
     let se = u16::from_le_bytes([b[8], b[9]]);
     let sign = if se & 0x8000 != 0 { -1.0 } else { 1.0 };
     let exp = i32::from(se & 0x7fff);
-    if exp == 0x7fff {
-        return if mantissa << 1 == 0 {
-            sign * f64::INFINITY
-        } else {
-            f64::NAN
-        };
+    let integer_bit = mantissa >> 63 == 1;
+    match exp {
+        0x7fff if integer_bit && mantissa << 1 == 0 => sign * f64::INFINITY,
+        0x7fff => f64::NAN,
+        0 => sign * scaled(mantissa, 1 - 16383),
+        _ if !integer_bit => f64::NAN,
+        _ => sign * scaled(mantissa, exp - 16383),
     }
-    // value = mantissa * 2^(exp - 16383 - 63); the integer bit is explicit.
-    sign * (mantissa as f64) * 2f64.powi(exp - 16383 - 63)
+}
+
+/// `mantissa / 2^63 * 2^exp`, scaled in two steps so that results in f64's subnormal range
+/// are not lost to an intermediate underflow.
+fn scaled(mantissa: u64, exp: i32) -> f64 {
+    let fraction = mantissa as f64 * 2f64.powi(-63);
+    let (a, b) = (exp / 2, exp - exp / 2);
+    fraction * 2f64.powi(a) * 2f64.powi(b)
 }
 
 impl Scalar {

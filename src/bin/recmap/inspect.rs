@@ -33,7 +33,9 @@ pub fn info(path: &Path) -> Result<(), String> {
         .checked_div(record)
         .map_or("n/a".to_owned(), |c| c.to_string());
     let shape: Vec<String> = header.shape.iter().map(ToString::to_string).collect();
-    let shape = if shape.len() == 1 {
+    let shape = if shape.is_empty() {
+        "() (a 0-d array: one value)".to_owned()
+    } else if shape.len() == 1 {
         format!("({},)", shape[0])
     } else {
         format!("({})", shape.join(", "))
@@ -42,6 +44,9 @@ pub fn info(path: &Path) -> Result<(), String> {
     println!("format:       .npy {}", header.version);
     println!("dtype:        {}", header.dtype);
     println!("shape:        {shape}");
+    if header.fortran_order {
+        println!("order:        Fortran (column-major)");
+    }
     println!("record size:  {record} bytes");
     println!("count:        {}", header.count());
     println!("capacity:     {capacity}");
