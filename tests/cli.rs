@@ -337,3 +337,23 @@ fn dump_of_empty_records_with_huge_dimensions_is_immediate() {
     );
     assert!(start.elapsed() < std::time::Duration::from_secs(10));
 }
+
+/// Long field names inside a wide subarray: each CSV column repeats the name, so the header
+/// alone would be gigabytes. dump refuses in one line, before printing, with little memory.
+#[test]
+fn dump_refuses_a_csv_header_of_gigabytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("names.npy");
+    let long = "n".repeat(2000);
+    let text = format!(
+        "{{'descr': [('{long}', '|u1', (1000000,))], 'fortran_order': False, 'shape': (0,), }}"
+    );
+    let (bytes, _) = common::npy_v1(text.as_bytes(), 64, &[]);
+    std::fs::write(&path, &bytes).unwrap();
+    let err = fails(&["dump", s(&path)]);
+    assert!(
+        err.contains("names.npy") && err.contains("1000000 columns"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1);
+}
