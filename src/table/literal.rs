@@ -31,6 +31,13 @@ pub(crate) fn parse(src: &str, python2_longs: bool) -> Result<Literal, SyntaxErr
         pos: 0,
         python2_longs,
     };
+    // Python refuses source text with a NUL byte in it (so numpy refuses such a header).
+    if let Some(at) = src.bytes().position(|b| b == 0) {
+        return Err(SyntaxError {
+            pos: at,
+            expected: "text without NUL bytes",
+        });
+    }
     let value = p.value(0)?;
     p.skip_ws();
     if p.pos != p.src.len() {
@@ -329,6 +336,8 @@ mod tests {
             "Tru",
             "[[[[",
             "{'a': 1,,}",
+            "('a\0b',)",
+            "(1,)\0",
         ] {
             assert!(parse(bad, false).is_err(), "{bad:?}");
         }
