@@ -7,7 +7,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::map::Access;
-use crate::table::npy::{HeaderProblem, printable};
+use crate::npy::{HeaderProblem, printable};
 
 /// A `Result` whose error defaults to [`Error`].
 ///

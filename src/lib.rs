@@ -64,6 +64,7 @@ mod derive_support;
 mod dtype;
 mod error;
 pub mod map;
+pub mod npy;
 mod record;
 mod sys;
 pub mod table;
@@ -78,7 +79,6 @@ pub use map::{Access, Advice, Map, MapOptions};
 pub use recmap_derive::Record;
 pub use record::Record;
 pub use sys::{allocation_granularity, page_size};
-pub use table::npy;
 pub use table::{Append, ReadOnly, ReadWrite, Table, TableOptions};
 pub use view::View;
 

@@ -300,6 +300,8 @@ fn run_cli(args: &[&str]) -> Run {
             Ok(())
         });
     }
+    // Reaped below with `wait4`, which std's `wait` cannot replace: it also reports the peak RSS.
+    #[allow(clippy::zombie_processes)]
     let mut child = cmd.spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
     let reader = std::thread::spawn(move || {

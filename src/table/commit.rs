@@ -52,11 +52,11 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::npy::{COMMIT_ALIGN, COUNT_WIDTH, Header, HeaderProblem};
 use super::open::file_len_for;
 use super::{Append, Mode, ReadOnly, Table};
 use crate::error::{Error, Result};
 use crate::map::{Access, Map};
+use crate::npy::{COMMIT_ALIGN, COUNT_WIDTH, Header, HeaderProblem};
 use crate::record::Record;
 
 /// How long `wait_for_len` spins, re-reading the count, before it sleeps on a futex.

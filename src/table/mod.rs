@@ -6,12 +6,10 @@
 //! - `write`: appending (`push`, `extend`, growth) and in-place mutation;
 //! - `commit`: the commit protocol — publishing the count, the locks of the three roles, and
 //!   live readers (`refresh`, `wait_for_len`);
-//! - [`npy`]: the .npy header — parsing any numpy file, writing recmap's own;
-//! - `literal`: the Python-literal parser the header needs.
+//!
+//! The .npy format itself is the [`crate::npy`] module, one layer down.
 
 mod commit;
-mod literal;
-pub mod npy;
 mod open;
 mod write;
 
@@ -26,6 +24,9 @@ use crate::record::Record;
 use crate::view::View;
 
 pub use open::TableOptions;
+
+/// The .npy format, which tables are stored in (also at [`crate::npy`], where it lives).
+pub use crate::npy;
 
 /// The largest record alignment a table accepts: the smallest page size, so that an aligned
 /// data offset is aligned in every mapping of the file (mappings start on a page).

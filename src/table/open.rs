@@ -7,10 +7,10 @@ use std::ops::Range;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
-use super::npy::{self, Header, NpyDtype, Version};
 use super::{Append, Mode, ReadOnly, ReadWrite, Table, commit};
 use crate::error::{Error, Result};
 use crate::map::{Access, MapOptions};
+use crate::npy::{self, Header, NpyDtype, Version};
 use crate::record::Record;
 
 /// New tables hold at least this many bytes of records.

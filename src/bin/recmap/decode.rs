@@ -411,7 +411,7 @@ fn complex_text(
     out: &mut String,
 ) -> std::fmt::Result {
     float_text(re, re_text, out)?;
-    if !(im < 0.0) {
+    if im.is_nan() || im >= 0.0 {
         out.push('+');
     }
     float_text(im, im_text, out)?;

@@ -1,0 +1,365 @@
+//! [`NpyDtype`]: a .npy `descr` — parsed from the header's literal, built from a Rust
+//! record's [`Dtype`], printed back in numpy's notation, compared field by field.
+
+use std::fmt;
+
+use super::literal::Literal;
+use super::problem::{HeaderProblem, malformed, printable};
+use crate::dtype::{ByteOrder, Dtype, ScalarKind};
+
+/// The owned form of a .npy `descr`: what numpy stores, independent of any Rust type.
+///
+/// # Examples
+///
+/// ```
+/// use recmap::{npy::NpyDtype, Record};
+/// let d = NpyDtype::from_dtype(&<[f32; 3]>::DTYPE);
+/// assert_eq!(d.to_string(), "('<f4', (3,))");
+/// assert_eq!(d.size(), 12);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum NpyDtype {
+    /// A type string such as `<u8`, `|u1`, `>f4`, `|V3`, `|b1`, `<U5`, `<M8[ns]`.
+    Scalar {
+        /// `<`, `>` or `|`.
+        order: char,
+        /// numpy's kind character: `i`, `u`, `f`, `c`, `b`, `V`, `S`, `U`, `M`, `m`.
+        kind: char,
+        /// Size in bytes.
+        size: usize,
+        /// The type string as written.
+        text: String,
+    },
+    /// A subarray: `elem` repeated over `shape`.
+    Array {
+        /// The element type.
+        elem: Box<NpyDtype>,
+        /// The dimensions.
+        shape: Vec<usize>,
+    },
+    /// A structured type: named fields, packed in order.
+    Struct(Vec<(String, NpyDtype)>),
+}
+
+impl NpyDtype {
+    /// The owned description of a Rust record's [`Dtype`].
+    ///
+    /// ```
+    /// use recmap::{npy::NpyDtype, Record};
+    /// assert_eq!(NpyDtype::from_dtype(&u16::DTYPE).to_string(), "'<u2'");
+    /// ```
+    pub fn from_dtype(dtype: &Dtype) -> NpyDtype {
+        match dtype {
+            Dtype::Struct(fields) => NpyDtype::Struct(
+                fields
+                    .iter()
+                    .map(|f| (f.name.to_owned(), NpyDtype::from_dtype(f.dtype)))
+                    .collect(),
+            ),
+            Dtype::Array { .. } => {
+                let (base, shape) = dtype.base_and_shape();
+                NpyDtype::Array {
+                    elem: Box::new(NpyDtype::from_dtype(base)),
+                    shape,
+                }
+            }
+            Dtype::Scalar { .. } | Dtype::Void(_) => {
+                let text = dtype.type_str().unwrap_or_default();
+                let (order, kind, size) = match *dtype {
+                    Dtype::Scalar { kind, size, order } => (
+                        match order {
+                            ByteOrder::Little => '<',
+                            ByteOrder::Big => '>',
+                            ByteOrder::NotApplicable => '|',
+                        },
+                        match kind {
+                            ScalarKind::Int => 'i',
+                            ScalarKind::Uint => 'u',
+                            ScalarKind::Float => 'f',
+                        },
+                        size,
+                    ),
+                    _ => ('|', 'V', dtype.size()),
+                };
+                NpyDtype::Scalar {
+                    order,
+                    kind,
+                    size,
+                    text,
+                }
+            }
+        }
+    }
+
+    /// Size in bytes of one value.
+    ///
+    /// ```
+    /// use recmap::{npy::NpyDtype, Record};
+    /// assert_eq!(NpyDtype::from_dtype(&<[u32; 5]>::DTYPE).size(), 20);
+    /// ```
+    pub fn size(&self) -> usize {
+        // Parsed dtypes are checked not to overflow; saturating keeps this total anyway.
+        self.checked_size().unwrap_or(usize::MAX)
+    }
+
+    /// The size, or `None` if it does not fit in `usize` (a corrupt or hostile header).
+    fn checked_size(&self) -> Option<usize> {
+        match self {
+            NpyDtype::Scalar { size, .. } => Some(*size),
+            NpyDtype::Array { elem, shape } => shape
+                .iter()
+                .try_fold(elem.checked_size()?, |acc, &d| acc.checked_mul(d)),
+            NpyDtype::Struct(fields) => fields
+                .iter()
+                .try_fold(0usize, |acc, (_, d)| acc.checked_add(d.checked_size()?)),
+        }
+    }
+
+    /// Parses a type string (`'<u8'`, `'|V3'`, `'<M8[ns]'`).
+    fn parse_type_str(text: &str) -> Result<NpyDtype, HeaderProblem> {
+        let unsupported = |why| HeaderProblem::UnsupportedDtype {
+            descr: format!("'{text}'"),
+            why,
+        };
+        let mut chars = text.chars();
+        let (order, rest) = match chars.next() {
+            Some(c @ ('<' | '>' | '|' | '=')) => (c, chars.as_str()),
+            _ => ('|', text),
+        };
+        let mut chars = rest.chars();
+        let kind = chars
+            .next()
+            .ok_or_else(|| unsupported("empty type string"))?;
+        let rest = chars.as_str();
+        let digits = rest.split('[').next().unwrap_or_default();
+        if kind == 'O' {
+            return Err(unsupported(
+                "Python objects are pointers, not data in the file",
+            ));
+        }
+        if !"iufcbVSUMm".contains(kind) {
+            return Err(unsupported("unknown kind"));
+        }
+        let n: usize = digits
+            .parse()
+            .map_err(|_| unsupported("no size in the type string"))?;
+        // The sizes numpy has types for (`'<u3'` is "not understood" by numpy either).
+        let known = match kind {
+            'i' | 'u' => [1, 2, 4, 8].contains(&n),
+            'f' => [2, 4, 8, 12, 16].contains(&n),
+            'c' => [8, 16, 24, 32].contains(&n),
+            'b' => n == 1,
+            'M' | 'm' => n == 8,
+            _ => true, // S, U, V: any length, 0 included
+        };
+        let unit = rest.get(digits.len()..).unwrap_or_default();
+        let unit_ok = match kind {
+            'M' | 'm' => {
+                unit.is_empty()
+                    || (unit.starts_with('[')
+                        && unit.ends_with(']')
+                        && unit.len() > 2
+                        && unit[1..unit.len() - 1]
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric()))
+            }
+            _ => unit.is_empty(),
+        };
+        if !known || !unit_ok {
+            return Err(unsupported("numpy has no such type"));
+        }
+        let size = if kind == 'U' {
+            n.checked_mul(4)
+        } else {
+            Some(n)
+        }
+        .ok_or_else(|| unsupported("size overflows"))?;
+        Ok(NpyDtype::Scalar {
+            order,
+            kind,
+            size,
+            text: text.to_owned(),
+        })
+    }
+
+    /// Parses a `descr` value: a type string or a list of fields, whose size must fit.
+    pub(super) fn from_literal(lit: &Literal) -> Result<NpyDtype, HeaderProblem> {
+        let dtype = Self::from_literal_unchecked(lit)?;
+        if dtype.checked_size().is_none() {
+            return Err(HeaderProblem::UnsupportedDtype {
+                descr: dtype.to_string(),
+                why: "its size does not fit in memory",
+            });
+        }
+        Ok(dtype)
+    }
+
+    fn from_literal_unchecked(lit: &Literal) -> Result<NpyDtype, HeaderProblem> {
+        match lit {
+            Literal::Str(s) => NpyDtype::parse_type_str(s),
+            Literal::List(items) => {
+                let mut fields = Vec::with_capacity(items.len());
+                for item in items {
+                    fields.push(Self::field(item)?);
+                }
+                for (i, (name, _)) in fields.iter().enumerate() {
+                    // numpy refuses a name twice; unnamed ('') padding may repeat.
+                    if !name.is_empty() && fields[..i].iter().any(|(n, _)| n == name) {
+                        return Err(malformed(&format!(
+                            "names the field '{}' twice in 'descr'",
+                            printable(name)
+                        )));
+                    }
+                }
+                Ok(NpyDtype::Struct(fields))
+            }
+            // A subarray type: (type, shape), as in [('c', ('<f8', (5,)), (2,))].
+            Literal::Tuple(parts) => match parts.as_slice() {
+                [ty, shape] => Self::subarray(Self::from_literal_unchecked(ty)?, shape),
+                _ => Err(malformed(
+                    "'descr' is neither a type string, a list of fields nor (type, shape)",
+                )),
+            },
+            _ => Err(malformed(
+                "'descr' is neither a type string nor a list of fields",
+            )),
+        }
+    }
+
+    /// One `('name', type)` or `('name', type, shape)` entry.
+    fn field(item: &Literal) -> Result<(String, NpyDtype), HeaderProblem> {
+        let bad = || malformed("has a 'descr' field that is not ('name', type[, shape])");
+        let Literal::Tuple(parts) = item else {
+            return Err(bad());
+        };
+        let (name, ty, shape) = match parts.as_slice() {
+            [name, ty] => (name, ty, None),
+            [name, ty, shape] => (name, ty, Some(shape)),
+            _ => return Err(bad()),
+        };
+        let name = match name {
+            Literal::Str(s) => s.clone(),
+            // numpy writes titled fields as (('title', 'name'), type).
+            Literal::Tuple(t) => match t.as_slice() {
+                [_, Literal::Str(s)] => s.clone(),
+                _ => return Err(bad()),
+            },
+            _ => return Err(bad()),
+        };
+        let dtype = NpyDtype::from_literal_unchecked(ty)?;
+        let dtype = match shape {
+            None => dtype,
+            Some(shape) => Self::subarray(dtype, shape)?,
+        };
+        Ok((name, dtype))
+    }
+
+    /// `elem` repeated over `shape` (a tuple of integers, or one integer).
+    fn subarray(elem: NpyDtype, shape: &Literal) -> Result<NpyDtype, HeaderProblem> {
+        let dims = match shape {
+            Literal::Int(n, _) => vec![*n],
+            other => int_tuple(other)
+                .ok_or_else(|| malformed("has a subarray shape that is not a tuple of integers"))?,
+        };
+        let shape = dims
+            .iter()
+            .map(|&n| usize::try_from(n))
+            .collect::<Result<Vec<usize>, _>>()
+            .map_err(|_| HeaderProblem::UnsupportedDtype {
+                descr: format!("{shape:?}"),
+                why: "its size does not fit in memory",
+            })?;
+        // numpy gives a subarray of shape () the element type itself.
+        if shape.is_empty() {
+            return Ok(elem);
+        }
+        Ok(NpyDtype::Array {
+            elem: Box::new(elem),
+            shape,
+        })
+    }
+
+    /// The first difference between `self` (expected) and `found`, as
+    /// `(field path, expected, found)`.
+    pub(crate) fn first_difference(&self, found: &NpyDtype) -> Option<(String, String, String)> {
+        match (self, found) {
+            (NpyDtype::Struct(want), NpyDtype::Struct(got)) => {
+                for i in 0..want.len().max(got.len()) {
+                    match (want.get(i), got.get(i)) {
+                        (Some((wn, wd)), Some((gn, gd))) => {
+                            if wn != gn {
+                                return Some((wn.clone(), field_text(wn, wd), field_text(gn, gd)));
+                            }
+                            if let Some((path, e, f)) = wd.first_difference(gd) {
+                                let path = if path.is_empty() {
+                                    wn.clone()
+                                } else {
+                                    format!("{wn}.{path}")
+                                };
+                                return Some((path, e, f));
+                            }
+                        }
+                        (Some((wn, wd)), None) => {
+                            return Some((wn.clone(), field_text(wn, wd), "no such field".into()));
+                        }
+                        (None, Some((gn, gd))) => {
+                            return Some((gn.clone(), "no such field".into(), field_text(gn, gd)));
+                        }
+                        (None, None) => {}
+                    }
+                }
+                None
+            }
+            _ if self == found => None,
+            _ => Some((String::new(), self.to_string(), found.to_string())),
+        }
+    }
+}
+
+fn field_text(name: &str, dtype: &NpyDtype) -> String {
+    match dtype {
+        NpyDtype::Array { elem, shape } => format!("('{name}', {elem}, {})", shape_text(shape)),
+        other => format!("('{name}', {other})"),
+    }
+}
+
+fn shape_text(shape: &[usize]) -> String {
+    let mut s = String::new();
+    crate::dtype::write_shape(&mut s, shape);
+    s
+}
+
+/// The Python literal numpy writes for this dtype (`'<u8'`, `[('a', '<u4'), ...]`,
+/// `('<f4', (3,))` for a top-level subarray).
+impl fmt::Display for NpyDtype {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NpyDtype::Scalar { text, .. } => write!(f, "'{text}'"),
+            NpyDtype::Array { elem, shape } => write!(f, "({elem}, {})", shape_text(shape)),
+            NpyDtype::Struct(fields) => {
+                f.write_str("[")?;
+                for (i, (name, d)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str(&field_text(name, d))?;
+                }
+                f.write_str("]")
+            }
+        }
+    }
+}
+
+pub(super) fn int_tuple(lit: &Literal) -> Option<Vec<u64>> {
+    match lit {
+        Literal::Tuple(items) => items
+            .iter()
+            .map(|i| match i {
+                Literal::Int(n, _) => Some(*n),
+                _ => None,
+            })
+            .collect(),
+        Literal::Int(n, _) => Some(vec![*n]),
+        _ => None,
+    }
+}
