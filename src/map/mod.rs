@@ -1,5 +1,8 @@
 //! Layer 1: [`Map`], Python's `mmap` object in Rust.
 //!
+//! (Over 600 lines: most of it is one runnable example per Python method; the code is the
+//! thin half.)
+//!
 //! - `mod.rs` (this file): the [`Map`] type, its bytes API (slices, `find`, `move_bytes`,
 //!   `flush`, `advise`, `resize`) and the [`Access`] modes;
 //! - `options`: [`MapOptions`], the builder, and the only `unsafe` calls into memmap2;

@@ -1,6 +1,13 @@
-//! Layer 0, beside the map: the .npy file format (numpy's `NEP 1`): a magic string, a version, a header that is a
-//! Python dict literal (`descr`, `fortran_order`, `shape`), padded so the data starts 64-byte
-//! aligned, then the data.
+//! The .npy file format (numpy's NEP 1), on its own: a magic string, a version, a header that
+//! is a Python dict literal (`descr`, `fortran_order`, `shape`), padded so the data starts
+//! 64-byte aligned, then the data. Tables and the CLI's `info`/`dump` both build on it.
+//!
+//! - `header`: [`Header`] — parse and check any header; write recmap's own;
+//! - `dtype`: [`NpyDtype`] — the `descr`, from a literal or a Rust record's [`Dtype`](crate::Dtype);
+//! - `problem`: [`HeaderProblem`], this layer's error type;
+//! - `literal`: the Python-literal parser. Hand-written rather than a crate's because the
+//!   commit protocol needs the byte span of the count to rewrite it in place, and because
+//!   numpy's reading rules (Python 2 `4L`, no NUL bytes, leading zeros) must be matched exactly.
 //!
 //! [`Header::parse`] reads and checks any .npy header (numpy's own included) without knowing
 //! a Rust type; [`NpyDtype`] is the owned form of its `descr`. Tables write their own headers
