@@ -11,6 +11,20 @@
 //!   and numpy dtype. Fields whose name starts with `_` are described as opaque bytes
 //!   (numpy `|V<n>`), which is how explicit padding shows in numpy.
 //!
+//! The generated code names the crate `::recmap`; where recmap is a renamed dependency or is
+//! re-exported by another crate, say where it is with `#[record(crate = "path")]`:
+//!
+//! ```
+//! mod reexported { pub use recmap as rm; }
+//!
+//! #[derive(recmap::Record)]
+//! #[record(crate = "reexported::rm")]
+//! #[repr(C)]
+//! struct Tick { t: u64, v: f32, _pad: [u8; 4] }
+//! # use recmap::Record;
+//! # assert_eq!(Tick::DTYPE.size(), 16);
+//! ```
+//!
 //! ```
 //! #[derive(recmap::Record)]
 //! #[repr(C)]
@@ -30,7 +44,7 @@ use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, Type, parse_macro_input};
 
 /// Derives `recmap::Record`; see the [crate docs](crate).
-#[proc_macro_derive(Record)]
+#[proc_macro_derive(Record, attributes(record))]
 pub fn derive_record(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand(&input)
@@ -65,6 +79,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         ));
     }
     check_repr(input)?;
+    let krate = crate_path(input)?;
 
     let fields: Vec<(String, &syn::Field)> = match &data.fields {
         Fields::Named(named) => named
@@ -109,7 +124,8 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
 
     let assert_fields = fields.iter().map(|(_, f)| {
         let ty = &f.ty;
-        quote_spanned!(ty.span()=> ::recmap::__private::assert_record::<#ty>();)
+        let krate = spanned(&krate, ty.span());
+        quote_spanned!(ty.span()=> #krate::__private::assert_record::<#ty>();)
     });
     let padding_checks = fields.iter().enumerate().map(|(i, (field_name, f))| {
         let ty = &f.ty;
@@ -128,8 +144,9 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                 quote!(::core::option::Option::None),
             ),
         };
+        let krate = spanned(&krate, f.span());
         quote_spanned!(f.span()=>
-            ::recmap::__private::assert_no_padding(#type_name, #field_name, #next_name, #next_start - (#end));
+            #krate::__private::assert_no_padding(#type_name, #field_name, #next_name, #next_start - (#end));
         )
     });
     let field_descs = fields.iter().enumerate().map(|(i, (field_name, f))| {
@@ -137,12 +154,12 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         let this = member(i, f);
         let ty_text = quote!(#ty).to_string().replace(' ', "");
         let dtype = if field_name.starts_with('_') {
-            quote!(&::recmap::Dtype::Void(::core::mem::size_of::<#ty>()))
+            quote!(&#krate::Dtype::Void(::core::mem::size_of::<#ty>()))
         } else {
-            quote!(&<#ty as ::recmap::Record>::DTYPE)
+            quote!(&<#ty as #krate::Record>::DTYPE)
         };
         quote! {
-            ::recmap::Field {
+            #krate::Field {
                 name: #field_name,
                 offset: ::core::mem::offset_of!(#name, #this),
                 size: ::core::mem::size_of::<#ty>(),
@@ -165,10 +182,40 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         // field with its offset and size, so its size is the struct's size.
         #[automatically_derived]
         #[allow(clippy::undocumented_unsafe_blocks)]
-        unsafe impl ::recmap::Record for #name {
-            const DTYPE: ::recmap::Dtype = ::recmap::Dtype::Struct(&[#(#field_descs),*]);
+        unsafe impl #krate::Record for #name {
+            const DTYPE: #krate::Dtype = #krate::Dtype::Struct(&[#(#field_descs),*]);
         }
     })
+}
+
+/// `path`'s tokens with `span`, so that an error in code that names it points where `span`
+/// does (the field), not at the derive.
+fn spanned(path: &syn::Path, span: proc_macro2::Span) -> TokenStream2 {
+    quote::ToTokens::to_token_stream(path)
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(span);
+            token
+        })
+        .collect()
+}
+
+/// The path of the recmap crate: `::recmap`, or what `#[record(crate = "...")]` names (for a
+/// renamed dependency, or a crate that re-exports recmap).
+fn crate_path(input: &DeriveInput) -> syn::Result<syn::Path> {
+    let mut path: syn::Path = syn::parse_quote!(::recmap);
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("record")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("crate") {
+                let text: syn::LitStr = meta.value()?.parse()?;
+                path = text.parse()?;
+                Ok(())
+            } else {
+                Err(meta.error("unknown record attribute: the only one is `crate = \"path\"`"))
+            }
+        })?;
+    }
+    Ok(path)
 }
 
 /// `#[repr(C)]` or `#[repr(transparent)]` must be present (`packed`/`align` may accompany C).

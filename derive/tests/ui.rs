@@ -22,6 +22,7 @@ fn ui() {
         "padding",
         "tail_padding",
         "empty",
+        "unknown_attr",
     ] {
         t.compile_fail(format!("tests/ui/{case}.rs"));
     }

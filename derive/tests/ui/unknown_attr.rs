@@ -1,0 +1,8 @@
+#[derive(recmap::Record)]
+#[record(krate = "recmap")]
+#[repr(C)]
+struct Tick {
+    t: u64,
+}
+
+fn main() {}
