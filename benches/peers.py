@@ -1,9 +1,9 @@
 """What a Python user would pick, on the same workloads as `recmap bench`: CPython's mmap
 (slicing) and numpy.memmap (`.sum()`, `np.take`), next to an in-memory numpy array.
 
-    python3 benches/peers.py [--size 256MiB] [--record 64] [--dir DIR]
+    python3 benches/peers.py [--size 256MiB] [--record 64] [--dir DIR] [--file F] [--json]
 
-It writes a .npy file of records of `record/8` uint64 words (record i holds i*W .. i*W+W-1,
+With --file it reads that file (as `recmap bench --peers` passes its own); otherwise it writes a .npy file of records of `record/8` uint64 words (record i holds i*W .. i*W+W-1,
 the same contents `recmap bench` uses), warms the page cache, checks every method's checksum
 before reporting its time, and prints the same columns as `recmap bench` (best of 3).
 """
@@ -46,6 +46,8 @@ def main():
     ap.add_argument("--size", default="256MiB")
     ap.add_argument("--record", type=int, default=64)
     ap.add_argument("--dir", default=None)
+    ap.add_argument("--file", default=None, help="an existing file of recmap bench's contents")
+    ap.add_argument("--json", action="store_true", help="print one JSON object per result")
     args = ap.parse_args()
     size, rec = parse_size(args.size), args.record
     words_per = rec // 8
@@ -53,11 +55,15 @@ def main():
     results = []
 
     with tempfile.TemporaryDirectory(prefix="recmap-peers-", dir=args.dir) as d:
-        path = os.path.join(d, "peers.npy")
-        arr = np.lib.format.open_memmap(path, mode="w+", dtype="<u8", shape=(count, words_per))
-        arr[:] = np.arange(count * words_per, dtype=np.uint64).reshape(count, words_per)
-        arr.flush()
-        del arr
+        if args.file:
+            path = args.file
+            count = len(np.load(path, mmap_mode="r"))
+        else:
+            path = os.path.join(d, "peers.npy")
+            arr = np.lib.format.open_memmap(path, mode="w+", dtype="<u8", shape=(count, words_per))
+            arr[:] = np.arange(count * words_per, dtype=np.uint64).reshape(count, words_per)
+            arr.flush()
+            del arr
         data_bytes = count * rec
         n_words = count * words_per
         expected_sum = (n_words * (n_words - 1) // 2) % 2**64
@@ -111,6 +117,11 @@ def main():
             m.close()
         del mm
 
+    if args.json:
+        import json
+        for w, meth, t, b, ops in results:
+            print(json.dumps({"workload": w, "method": meth, "seconds": t, "bytes": b, "ops": ops}))
+        return
     print(f"peers.py: {size >> 20} MiB file, {rec}-byte records, warm page cache, best of {RUNS}")
     print(f"{'workload':<13} {'method':<14} {'GB/s':>9} {'ns/record':>12}")
     for w, meth, t, b, ops in results:

@@ -222,3 +222,17 @@ pub(crate) fn memfd(len: u64) -> std::io::Result<std::fs::File> {
     file.set_len(len)?;
     Ok(file)
 }
+
+/// Asks the processor to bring the cache line holding `ptr` closer (a hint: nothing is read,
+/// nothing can fault, any address is fine).
+#[inline(always)]
+pub(crate) fn prefetch(ptr: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: `prefetcht0` is a hint that never faults and reads no memory, whatever the
+    // address; SSE is part of every x86-64 processor.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(ptr.cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = ptr;
+}

@@ -244,6 +244,7 @@ fn bench_json_has_every_workload_and_method() {
         ("scan", "bufreader"),
         ("random_read", "memory"),
         ("random_read", "mmap"),
+        ("random_read", "gather"),
         ("random_read", "pread"),
         ("random_read", "bufreader"),
         ("random_write", "mmap"),
@@ -356,4 +357,37 @@ fn dump_refuses_a_csv_header_of_gigabytes() {
         "{err}"
     );
     assert_eq!(err.lines().count(), 1);
+}
+
+/// `bench --peers` runs benches/peers.py on the bench's own file and adds its rows, with the
+/// same schema, to `--json`.
+#[test]
+fn bench_peers_adds_the_python_rows() {
+    if common::python3_with_numpy().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(&[
+        "bench",
+        "--size",
+        "1MiB",
+        "--json",
+        "--peers",
+        "--dir",
+        s(dir.path()),
+    ]);
+    for method in [
+        "numpy_take",
+        "numpy_memmap",
+        "numpy_memory",
+        "cpython_mmap",
+        "cpython_slice",
+        "gather",
+    ] {
+        assert!(
+            out.contains(&format!("\"method\": \"{method}\"")),
+            "{method}: {out}"
+        );
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }

@@ -6,6 +6,9 @@
 //! alignment, whole number of values — gives an [`Error`](crate::Error), never a panic.
 
 pub(crate) mod cast;
+mod gather;
+
+pub use gather::Gather;
 
 use crate::error::Result;
 use crate::map::Map;

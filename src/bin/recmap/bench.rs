@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use recmap::view::Gather;
 use recmap::{Table, TableOptions};
 
 /// One timed result, as printed by `--json`.
@@ -29,11 +30,17 @@ struct Measurement {
 
 const RUNS: usize = 3;
 
-pub fn run(size: u64, record: usize, dir: Option<PathBuf>, json: bool) -> Result<(), String> {
+pub fn run(
+    size: u64,
+    record: usize,
+    dir: Option<PathBuf>,
+    json: bool,
+    peers: bool,
+) -> Result<(), String> {
     macro_rules! dispatch {
         ($($bytes:literal),*) => {
             match record {
-                $($bytes => Bench::<{ $bytes / 8 }>::new(size, dir)?.run_all(json),)*
+                $($bytes => Bench::<{ $bytes / 8 }>::new(size, dir)?.run_all(json, peers),)*
                 other => Err(format!(
                     "--record {other} is not supported: use one of 8, 16, 32, 64, 128, 256, 512, 1024, 4096"
                 )),
@@ -125,10 +132,15 @@ impl<const W: usize> Bench<W> {
         (self.count * Self::RECORD) as u64
     }
 
-    fn run_all(self, json: bool) -> Result<(), String> {
+    fn run_all(self, json: bool, peers: bool) -> Result<(), String> {
         let mut results = Vec::new();
         self.scan(&mut results)?;
         self.random_read(&mut results)?;
+        if peers {
+            // On the same file, before random_write changes its records.
+            self.stage("peers", 0);
+            run_peers(&self.path, Self::RECORD, &mut results)?;
+        }
         self.random_write(&mut results)?;
         self.append(&mut results)?;
         self.tail(&mut results)?;
@@ -137,6 +149,7 @@ impl<const W: usize> Bench<W> {
             print_json(self.data_bytes(), Self::RECORD, &results);
         } else {
             print_table(self.data_bytes(), Self::RECORD, &results);
+            print_peer_ratios(&results);
             print_tail(&results);
         }
         drop(self.dir); // removes the file
@@ -276,7 +289,7 @@ impl<const W: usize> Bench<W> {
     }
 
     fn random_read(&self, results: &mut Vec<Measurement>) -> Result<(), String> {
-        self.stage("random read", 4 * RUNS as u64);
+        self.stage("random read", 5 * RUNS as u64);
         let fast = self.indices(2_000_000);
         let slow = &fast[..200_000];
         let (exp_fast, exp_slow) = (Self::expected_records(&fast), Self::expected_records(slow));
@@ -299,7 +312,7 @@ impl<const W: usize> Bench<W> {
             self.time(exp_fast, "random_read/memory", || {
                 Ok(fast
                     .iter()
-                    .fold(0u64, |a, &i| a.wrapping_add(sum(&black_box(recs[i])))))
+                    .fold(0u64, |a, &i| a.wrapping_add(sum(black_box(&recs[i])))))
             })?,
             fast.len(),
         );
@@ -310,12 +323,26 @@ impl<const W: usize> Bench<W> {
             "mmap",
             self.time(exp_fast, "random_read/mmap", || {
                 Ok(fast.iter().fold(0u64, |a, &i| {
-                    a.wrapping_add(table.get(i).map_or(0, |r| sum(&black_box(*r))))
+                    a.wrapping_add(table.get(i).map_or(0, |r| sum(black_box(r))))
                 }))
             })?,
             fast.len(),
         );
-        drop(table);
+        // The same indices in one call: many cache misses in flight at once.
+        let mut out: Vec<Rec<W>> = vec![[0; W]; fast.len()];
+        push(
+            "gather",
+            self.time(exp_fast, "random_read/gather", || {
+                table
+                    .gather_into(&fast, &mut out)
+                    .map_err(|e| e.to_string())?;
+                Ok(out
+                    .iter()
+                    .fold(0u64, |a, r| a.wrapping_add(sum(black_box(r)))))
+            })?,
+            fast.len(),
+        );
+        drop((table, out));
 
         let f = self.open()?;
         push(
@@ -606,7 +633,7 @@ fn print_table(size: u64, record: usize, results: &[Measurement]) {
         size >> 20
     );
     println!(
-        "{:<13} {:<10} {:>9} {:>12} {:>10} {:>12}",
+        "{:<13} {:<14} {:>9} {:>12} {:>10} {:>12}",
         "workload", "method", "GB/s", "ns/record", "vs memory", "vs best I/O"
     );
     for m in results.iter().filter(|m| m.latency.is_none()) {
@@ -620,12 +647,17 @@ fn print_table(size: u64, record: usize, results: &[Measurement]) {
             .map(|r| gbps(m) / gbps(r));
         let best_io = same
             .iter()
-            .filter(|r| r.method != "memory" && !r.method.starts_with("mmap"))
+            .filter(|r| {
+                r.method != "memory"
+                    && !r.method.starts_with("mmap")
+                    && r.method != "gather"
+                    && !is_peer(r.method)
+            })
             .map(|r| gbps(r))
             .fold(f64::NAN, f64::max);
         let ns_per_record = per_op_ns(m);
         println!(
-            "{:<13} {:<10} {:>9.2} {:>12.1} {:>10} {:>12}",
+            "{:<13} {:<14} {:>9.2} {:>12.1} {:>10} {:>12}",
             m.workload,
             m.method,
             gbps(m),
@@ -636,6 +668,109 @@ fn print_table(size: u64, record: usize, results: &[Measurement]) {
             } else {
                 format!("{:.2}x", gbps(m) / best_io)
             },
+        );
+    }
+}
+
+/// The Python peers' method names (`benches/peers.py`), as the rows keep them.
+const PEERS: [&str; 5] = [
+    "numpy_memory",
+    "numpy_memmap",
+    "numpy_take",
+    "cpython_mmap",
+    "cpython_slice",
+];
+
+fn is_peer(method: &str) -> bool {
+    PEERS.contains(&method)
+}
+
+/// Runs `benches/peers.py` on the bench's own file and adds its rows; without python3 and
+/// numpy, says so and adds nothing.
+fn run_peers(path: &Path, record: usize, results: &mut Vec<Measurement>) -> Result<(), String> {
+    let script = std::env::var_os("RECMAP_PEERS_SCRIPT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/peers.py")));
+    let has_numpy = std::process::Command::new("python3")
+        .args(["-c", "import numpy"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_numpy || !script.exists() {
+        eprintln!(
+            "recmap bench --peers: {} not found; ran recmap's own workloads only",
+            if has_numpy {
+                script.display().to_string()
+            } else {
+                "python3 with numpy".into()
+            }
+        );
+        return Ok(());
+    }
+    let out = std::process::Command::new("python3")
+        .arg(&script)
+        .arg("--file")
+        .arg(path)
+        .args(["--record", &record.to_string(), "--json"])
+        .output()
+        .map_err(|e| format!("peers: cannot run {}: {e}", script.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "peers: {} failed: {}",
+            script.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let row: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| format!("peers: bad output {line:?}: {e}"))?;
+        let text = |key: &str| row.get(key).and_then(serde_json::Value::as_str);
+        let number = |key: &str| row.get(key).and_then(serde_json::Value::as_f64);
+        let (Some(workload), Some(method)) = (text("workload"), text("method")) else {
+            return Err(format!("peers: bad output {line:?}"));
+        };
+        let workload = match workload {
+            "scan" => "scan",
+            "random_read" => "random_read",
+            _ => continue,
+        };
+        let Some(method) = PEERS.iter().copied().find(|&p| p == method) else {
+            continue;
+        };
+        results.push(Measurement {
+            workload,
+            method,
+            seconds: number("seconds").unwrap_or(f64::NAN),
+            bytes: number("bytes").unwrap_or(0.0) as u64,
+            ops: number("ops").unwrap_or(0.0) as u64,
+            latency: None,
+        });
+    }
+    Ok(())
+}
+
+/// recmap's mapped methods against each Python peer of the same workload.
+fn print_peer_ratios(results: &[Measurement]) {
+    let peers: Vec<&Measurement> = results.iter().filter(|m| is_peer(m.method)).collect();
+    if peers.is_empty() {
+        return;
+    }
+    println!();
+    println!("recmap against Python on the same file and indices (higher is faster for recmap)");
+    for ours in results
+        .iter()
+        .filter(|m| m.method == "mmap" || m.method == "gather")
+        .filter(|m| m.workload == "scan" || m.workload == "random_read")
+    {
+        let ratios: Vec<String> = peers
+            .iter()
+            .filter(|p| p.workload == ours.workload)
+            .map(|p| format!("{} {:.2}x", p.method, per_op_ns(p) / per_op_ns(ours)))
+            .collect();
+        println!(
+            "{:<13} {:<14} {}",
+            ours.workload,
+            ours.method,
+            ratios.join("  ")
         );
     }
 }

@@ -35,6 +35,10 @@ enum Command {
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,
+        /// Also run benches/peers.py (CPython mmap, numpy.memmap, np.take) on the same file and
+        /// compare; needs python3 with numpy.
+        #[arg(long)]
+        peers: bool,
     },
     /// Show a .npy file's header: version, dtype, record size, count, capacity, sizes.
     Info {
@@ -78,7 +82,8 @@ fn main() -> ExitCode {
             record,
             dir,
             json,
-        } => bench::run(size, record, dir, json),
+            peers,
+        } => bench::run(size, record, dir, json, peers),
         Command::Info { file } => inspect::info(&file),
         Command::Follow {
             path,
