@@ -36,11 +36,12 @@ pub fn run(
     dir: Option<PathBuf>,
     json: bool,
     peers: bool,
+    cold: bool,
 ) -> Result<(), String> {
     macro_rules! dispatch {
         ($($bytes:literal),*) => {
             match record {
-                $($bytes => Bench::<{ $bytes / 8 }>::new(size, dir)?.run_all(json, peers),)*
+                $($bytes => Bench::<{ $bytes / 8 }>::new(size, dir)?.run_all(json, peers, cold),)*
                 other => Err(format!(
                     "--record {other} is not supported: use one of 8, 16, 32, 64, 128, 256, 512, 1024, 4096"
                 )),
@@ -132,7 +133,7 @@ impl<const W: usize> Bench<W> {
         (self.count * Self::RECORD) as u64
     }
 
-    fn run_all(self, json: bool, peers: bool) -> Result<(), String> {
+    fn run_all(self, json: bool, peers: bool, cold: bool) -> Result<(), String> {
         let mut results = Vec::new();
         self.scan(&mut results)?;
         self.random_read(&mut results)?;
@@ -140,6 +141,10 @@ impl<const W: usize> Bench<W> {
             // On the same file, before random_write changes its records.
             self.stage("peers", 0);
             run_peers(&self.path, Self::RECORD, &mut results)?;
+        }
+        if cold {
+            // Before random_write changes the records the checksums expect.
+            self.cold(&mut results)?;
         }
         self.random_write(&mut results)?;
         self.append(&mut results)?;
@@ -547,6 +552,39 @@ impl<const W: usize> Bench<W> {
 }
 
 impl<const W: usize> Bench<W> {
+    /// Scan and random reads from a cold page cache (see `cold.rs`).
+    fn cold(&self, results: &mut Vec<Measurement>) -> Result<(), String> {
+        self.stage("cold", 7);
+        let words = (self.count * W) as u64;
+        let expected_scan = if words.is_multiple_of(2) {
+            (words / 2).wrapping_mul(words - 1)
+        } else {
+            words.wrapping_mul((words - 1) / 2)
+        };
+        let idx = self.indices(20_000);
+        let runs = crate::cold::run(
+            &self.path,
+            self.data_start,
+            self.count,
+            Self::RECORD,
+            &idx,
+            expected_scan,
+            Self::expected_records(&idx),
+            || self.progress.inc(1),
+        )?;
+        for r in runs {
+            results.push(Measurement {
+                workload: r.workload,
+                method: r.method,
+                seconds: r.seconds,
+                bytes: r.bytes,
+                ops: r.ops,
+                latency: None,
+            });
+        }
+        Ok(())
+    }
+
     /// Writer-to-reader latency and follower throughput, one follower process per run.
     fn tail(&self, results: &mut Vec<Measurement>) -> Result<(), String> {
         self.stage("tail", crate::tail::RUN_COUNT);
@@ -633,7 +671,7 @@ fn print_table(size: u64, record: usize, results: &[Measurement]) {
         size >> 20
     );
     println!(
-        "{:<13} {:<14} {:>9} {:>12} {:>10} {:>12}",
+        "{:<16} {:<15} {:>9} {:>12} {:>10} {:>12}",
         "workload", "method", "GB/s", "ns/record", "vs memory", "vs best I/O"
     );
     for m in results.iter().filter(|m| m.latency.is_none()) {
@@ -657,7 +695,7 @@ fn print_table(size: u64, record: usize, results: &[Measurement]) {
             .fold(f64::NAN, f64::max);
         let ns_per_record = per_op_ns(m);
         println!(
-            "{:<13} {:<14} {:>9.2} {:>12.1} {:>10} {:>12}",
+            "{:<16} {:<15} {:>9.2} {:>12.1} {:>10} {:>12}",
             m.workload,
             m.method,
             gbps(m),

@@ -2,6 +2,7 @@
 //! (any .npy file, decoded from its own dtype).
 
 mod bench;
+mod cold;
 mod decode;
 mod inspect;
 mod tail;
@@ -39,6 +40,10 @@ enum Command {
         /// compare; needs python3 with numpy.
         #[arg(long)]
         peers: bool,
+        /// Also time scan and random reads with the file evicted from the page cache before
+        /// every run (mapped with and without madvise/MAP_POPULATE, against read() and pread).
+        #[arg(long)]
+        cold: bool,
     },
     /// Show a .npy file's header: version, dtype, record size, count, capacity, sizes.
     Info {
@@ -83,7 +88,8 @@ fn main() -> ExitCode {
             dir,
             json,
             peers,
-        } => bench::run(size, record, dir, json, peers),
+            cold,
+        } => bench::run(size, record, dir, json, peers, cold),
         Command::Info { file } => inspect::info(&file),
         Command::Follow {
             path,
