@@ -11,24 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use recmap::{Access, Error, Map, Record, Table, TableOptions};
-
-/// 16 bytes: the record's index and a checksum of it.
-#[derive(Record, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
-struct Entry {
-    index: u64,
-    check: u64,
-}
-
-impl Entry {
-    fn new(index: u64) -> Entry {
-        Entry {
-            index,
-            check: index.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0xdead_beef,
-        }
-    }
-}
+use common::Tick;
+use recmap::{Access, Error, Map, Table, TableOptions};
 
 const ROLE_ENV: &str = "RECMAP_LIVE_ROLE";
 const PATH_ENV: &str = "RECMAP_LIVE_PATH";
@@ -115,23 +99,19 @@ fn waiting_appender_gets_the_lock_when_the_first_one_goes() {
 fn readers_see_only_committed_records_and_follow_growth() {
     let dir = tempfile::tempdir().unwrap();
     let path = tmp(&dir, "t.npy");
-    let mut w = Table::<Entry>::create_append(&path).unwrap();
-    let mut r = Table::<Entry>::open_read(&path).unwrap();
+    let mut w = Table::<Tick>::create_append(&path).unwrap();
+    let mut r = Table::<Tick>::open_read(&path).unwrap();
     let initial_map = std::fs::metadata(&path).unwrap().len();
     // Far more than the file first held: the reader must map the grown file.
     let n = 1_000_000u64;
     for i in 0..n {
-        w.push(Entry::new(i)).unwrap();
+        w.push(Tick::new(i)).unwrap();
     }
     assert_eq!(r.refresh().unwrap(), 0, "nothing is committed before flush");
     w.flush().unwrap();
     assert!(std::fs::metadata(&path).unwrap().len() > initial_map);
     assert_eq!(r.refresh().unwrap(), n as usize);
-    assert!(
-        r.iter()
-            .enumerate()
-            .all(|(i, e)| *e == Entry::new(i as u64))
-    );
+    assert!(r.iter().enumerate().all(|(i, e)| *e == Tick::new(i as u64)));
     // A timeout returns the visible count, after about the timeout.
     let t0 = Instant::now();
     assert_eq!(
@@ -141,11 +121,11 @@ fn readers_see_only_committed_records_and_follow_growth() {
     );
     assert!(t0.elapsed() >= Duration::from_millis(30));
     // The appender reads back what it pushed, committed or not.
-    w.extend_from_slice(&[Entry::new(n), Entry::new(n + 1)])
+    w.extend_from_slice(&[Tick::new(n), Tick::new(n + 1)])
         .unwrap();
     assert_eq!(
         (w.len(), w[n as usize + 1]),
-        (n as usize + 2, Entry::new(n + 1))
+        (n as usize + 2, Tick::new(n + 1))
     );
     assert_eq!(r.refresh().unwrap(), n as usize);
     drop(w); // dropping flushes
@@ -205,10 +185,10 @@ fn live_child() {
 
 /// Appends forever from the committed count on, committing every 256 records.
 fn writer(path: &Path) {
-    let mut t = Table::<Entry>::open_append(path).expect("writer: open_append");
+    let mut t = Table::<Tick>::open_append(path).expect("writer: open_append");
     let mut i = t.len() as u64;
     loop {
-        t.push(Entry::new(i)).expect("writer: push");
+        t.push(Tick::new(i)).expect("writer: push");
         i += 1;
         if i.is_multiple_of(256) {
             t.flush().expect("writer: flush");
@@ -220,7 +200,7 @@ fn writer(path: &Path) {
 /// new arrived for a while, and prints how many records it checked.
 fn reader(path: &Path) {
     let stop = path.with_extension("stop");
-    let mut t = Table::<Entry>::open_read(path).expect("reader: open_read");
+    let mut t = Table::<Tick>::open_read(path).expect("reader: open_read");
     let mut checked = 0usize;
     let mut idle = 0;
     loop {
@@ -228,7 +208,7 @@ fn reader(path: &Path) {
             .wait_for_len(checked + 1, Duration::from_millis(100))
             .expect("reader: wait");
         for (i, e) in t[checked..n].iter().enumerate() {
-            let want = Entry::new((checked + i) as u64);
+            let want = Tick::new((checked + i) as u64);
             assert_eq!(
                 *e,
                 want,
@@ -266,10 +246,10 @@ fn spawn(role: &str, path: &Path) -> Child {
 fn reader_processes_follow_a_writer_that_is_killed() {
     let dir = tempfile::tempdir().unwrap();
     let path = tmp(&dir, "log.npy");
-    drop(Table::<Entry>::create(&path).unwrap());
+    drop(Table::<Tick>::create(&path).unwrap());
     let readers: Vec<Child> = (0..3).map(|_| spawn("reader", &path)).collect();
     let mut writer = spawn("writer", &path);
-    let mut watch = Table::<Entry>::open_read(&path).unwrap();
+    let mut watch = Table::<Tick>::open_read(&path).unwrap();
     let target = 10_000_000;
     let deadline = Instant::now() + Duration::from_secs(300);
     while watch.wait_for_len(target, Duration::from_secs(1)).unwrap() < target {
@@ -289,7 +269,7 @@ fn reader_processes_follow_a_writer_that_is_killed() {
     writer.kill().unwrap(); // SIGKILL
     writer.wait().unwrap();
 
-    let committed = Table::<Entry>::open_read(&path).unwrap().len();
+    let committed = Table::<Tick>::open_read(&path).unwrap().len();
     assert!(
         committed >= target && committed.is_multiple_of(256),
         "{committed}"
@@ -318,16 +298,16 @@ fn reader_processes_follow_a_writer_that_is_killed() {
         );
     }
 
-    let mut next = Table::<Entry>::open_append(&path).unwrap();
+    let mut next = Table::<Tick>::open_append(&path).unwrap();
     assert_eq!(next.len(), committed);
-    next.push(Entry::new(committed as u64)).unwrap();
+    next.push(Tick::new(committed as u64)).unwrap();
     next.flush().unwrap();
     drop(next);
-    let all = Table::<Entry>::open_read(&path).unwrap();
+    let all = Table::<Tick>::open_read(&path).unwrap();
     assert_eq!(all.len(), committed + 1);
     assert!(
         all.iter()
             .enumerate()
-            .all(|(i, e)| *e == Entry::new(i as u64))
+            .all(|(i, e)| *e == Tick::new(i as u64))
     );
 }

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::Trade;
+use common::{Tick, Trade};
 use recmap::{Record, Table};
 
 fn trade(id: u64) -> Trade {
@@ -229,23 +229,6 @@ fn latin1_field_names_survive_an_append() {
     let read = "import sys, numpy as np; a = np.load(sys.argv[1]); print(a.dtype.names[0], a['café'].tolist())";
     let out = common::run_python(common::python3().unwrap(), read, &[s(&path)], b"");
     assert_eq!(out.trim(), "café [1, 2, 3]");
-}
-
-/// A record the live numpy test can check on its own: an index and a checksum of it.
-#[derive(Record, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
-struct Tick {
-    index: u64,
-    check: u64,
-}
-
-impl Tick {
-    fn new(index: u64) -> Tick {
-        Tick {
-            index,
-            check: index.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0xdead_beef,
-        }
-    }
 }
 
 const LIVE_ENV: &str = "RECMAP_NUMPY_LIVE_WRITER";

@@ -132,3 +132,20 @@ pub struct Trade {
     pub side: u8,
     pub _pad: [u8; 3],
 }
+
+/// A record that checks itself: its index and a checksum of it (the live-reader tests).
+#[derive(recmap::Record, Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+pub struct Tick {
+    pub index: u64,
+    pub check: u64,
+}
+
+impl Tick {
+    pub fn new(index: u64) -> Tick {
+        Tick {
+            index,
+            check: index.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0xdead_beef,
+        }
+    }
+}

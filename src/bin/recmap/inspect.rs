@@ -115,43 +115,16 @@ pub fn dump(
             "{name}: a Fortran-order record of {record} bytes is too large to gather"
         ));
     }
-    let elem = header.dtype.size();
-    let rows = count as usize;
-    let mut gathered = Vec::new();
-    let record_bytes = |i: usize, buf: &mut Vec<u8>| -> Option<&[u8]> {
-        let data = header.data_start;
-        if !gather {
-            let at = data + i * record;
-            return map.get(at..at + record);
-        }
-        buf.clear();
-        // Element (i, j, k, …) of shape (n0, n1, n2, …) is at i + n0*(j + n1*(k + …)).
-        let mut index = vec![0usize; trailing.len()];
-        loop {
-            let mut linear = 0usize;
-            for (d, &ix) in trailing.iter().zip(&index).rev() {
-                linear = linear * d + ix;
-            }
-            let at = data + (i + rows * linear) * elem;
-            buf.extend_from_slice(map.get(at..at + elem)?);
-            // The next index in C order (last dimension fastest).
-            let mut dim = trailing.len();
-            loop {
-                if dim == 0 {
-                    return None;
-                }
-                dim -= 1;
-                index[dim] += 1;
-                if index[dim] < trailing[dim] {
-                    break;
-                }
-                index[dim] = 0;
-            }
-            if index.iter().all(|&x| x == 0) {
-                return None;
-            }
-        }
+    let records = Records {
+        bytes: &map,
+        data_start: header.data_start,
+        record,
+        rows: count as usize,
+        elem: header.dtype.size(),
+        trailing: &trailing,
+        gather,
     };
+    let mut gathered = Vec::new();
     let stdout = std::io::stdout();
     let out = BufWriter::new(stdout.lock());
     let io = |e: std::io::Error| format!("writing output: {e}");
@@ -163,12 +136,7 @@ pub fn dump(
             w.write_record(None::<&[u8]>).map_err(csv_err)?;
             let mut text = String::new();
             for i in start..end {
-                let bytes = if gather {
-                    record_bytes(i as usize, &mut gathered);
-                    &gathered[..]
-                } else {
-                    record_bytes(i as usize, &mut gathered).unwrap_or_default()
-                };
+                let bytes = records.get(i as usize, &mut gathered);
                 decode::write_cells(&dtype, bytes, &mut text, &mut w).map_err(csv_err)?;
                 w.write_record(None::<&[u8]>).map_err(csv_err)?;
             }
@@ -177,12 +145,7 @@ pub fn dump(
         Format::Json => {
             let mut out = out;
             for i in start..end {
-                let bytes = if gather {
-                    record_bytes(i as usize, &mut gathered);
-                    &gathered[..]
-                } else {
-                    record_bytes(i as usize, &mut gathered).unwrap_or_default()
-                };
+                let bytes = records.get(i as usize, &mut gathered);
                 let mut ser = serde_json::Serializer::with_formatter(&mut out, decode::Spaced);
                 serde::Serialize::serialize(
                     &decode::Json {
@@ -195,6 +158,55 @@ pub fn dump(
                 out.write_all(b"\n").map_err(io)?;
             }
             out.flush().map_err(io)
+        }
+    }
+}
+
+/// The records of a file, in C order whatever the file's order.
+struct Records<'a> {
+    bytes: &'a [u8],
+    data_start: usize,
+    record: usize,
+    rows: usize,
+    elem: usize,
+    trailing: &'a [usize],
+    /// Fortran order: a record's elements are strided and must be gathered.
+    gather: bool,
+}
+
+impl<'a> Records<'a> {
+    /// Record `i`'s bytes: in place, or gathered into `buf` (a Fortran-order file).
+    /// `Header::parse` checked that every record lies in the file.
+    fn get<'b>(&'b self, i: usize, buf: &'b mut Vec<u8>) -> &'b [u8] {
+        if !self.gather {
+            let at = self.data_start + i * self.record;
+            return self.bytes.get(at..at + self.record).unwrap_or_default();
+        }
+        buf.clear();
+        // Element (i, j, k, …) of shape (n0, n1, n2, …) is at i + n0*(j + n1*(k + …)).
+        let mut index = vec![0usize; self.trailing.len()];
+        loop {
+            let linear = self
+                .trailing
+                .iter()
+                .zip(&index)
+                .rev()
+                .fold(0usize, |acc, (&d, &ix)| acc * d + ix);
+            let at = self.data_start + (i + self.rows * linear) * self.elem;
+            buf.extend_from_slice(self.bytes.get(at..at + self.elem).unwrap_or_default());
+            // The next index in C order (last dimension fastest); done after the last.
+            let mut dim = self.trailing.len();
+            loop {
+                if dim == 0 {
+                    return buf;
+                }
+                dim -= 1;
+                index[dim] += 1;
+                if index[dim] < self.trailing[dim] {
+                    break;
+                }
+                index[dim] = 0;
+            }
         }
     }
 }
