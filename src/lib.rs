@@ -80,7 +80,7 @@ pub use recmap_derive::Record;
 pub use record::Record;
 pub use sys::{allocation_granularity, page_size};
 pub use table::{Append, ReadOnly, ReadWrite, Table, TableOptions};
-pub use view::View;
+pub use view::{Gather, View};
 
 /// Support for `#[derive(Record)]`'s generated code; not a public API.
 #[doc(hidden)]

@@ -45,6 +45,17 @@ pub trait Gather<T> {
     /// `map_len` the number of records; counted in records, not bytes) — the records before
     /// it are written, nothing after it; or if `out` is shorter than `indices` (`len` is
     /// `indices.len()`, `map_len` is `out.len()`), and then nothing is written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use recmap::view::Gather;
+    /// let prices = [10.0f64, 11.5, 12.25, 9.75];
+    /// let mut picked = [0.0; 3];
+    /// prices.gather_into(&[3, 0, 3], &mut picked)?;
+    /// assert_eq!(picked, [9.75, 10.0, 9.75]);
+    /// # Ok::<(), recmap::Error>(())
+    /// ```
     fn gather_into(&self, indices: &[usize], out: &mut [T]) -> Result<()>;
 
     /// The records at `indices`, in order, in a new `Vec`.
@@ -53,6 +64,15 @@ pub trait Gather<T> {
     ///
     /// [`Error::OutOfBounds`] for the first index past the end, as
     /// [`gather_into`](Gather::gather_into).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use recmap::view::Gather;
+    /// let ids: Vec<u32> = (100..200).collect();
+    /// assert_eq!(ids.gather(&[0, 99, 50])?, vec![100, 199, 150]);
+    /// # Ok::<(), recmap::Error>(())
+    /// ```
     fn gather(&self, indices: &[usize]) -> Result<Vec<T>>;
 }
 
