@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use crate::workloads::{Rec, expected_records, expected_scan, indices, record, sum};
 use indicatif::{ProgressBar, ProgressStyle};
 use recmap::view::Gather;
 use recmap::{Table, TableOptions};
@@ -55,9 +56,6 @@ pub fn run(
     }
     dispatch!(8, 16, 32, 64, 128, 256, 512, 1024, 4096)
 }
-
-/// A record of `W` u64 words; record `i` holds the words `i*W .. i*W + W`.
-type Rec<const W: usize> = [u64; W];
 
 struct Bench<const W: usize> {
     dir: tempfile::TempDir,
@@ -195,13 +193,7 @@ impl<const W: usize> Bench<W> {
 
     fn scan(&self, results: &mut Vec<Measurement>) -> Result<(), String> {
         self.stage("scan", 4 * RUNS as u64);
-        // The words are 0, 1, …, n-1: their sum is n(n-1)/2, taken mod 2^64 like the scans.
-        let words = (self.count * W) as u64;
-        let expected = if words.is_multiple_of(2) {
-            (words / 2).wrapping_mul(words - 1)
-        } else {
-            words.wrapping_mul((words - 1) / 2)
-        };
+        let expected = expected_scan((self.count * W) as u64);
         let (bytes, ops) = (self.data_bytes(), self.count as u64);
         let mut push = |method, seconds| {
             results.push(Measurement {
@@ -279,23 +271,13 @@ impl<const W: usize> Bench<W> {
         Ok(data)
     }
 
-    /// Random record indices, the same for every method.
+    /// Random record indices, the same for every method (and for peers.py).
     fn indices(&self, n: usize) -> Vec<usize> {
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        (0..n)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                (x % self.count as u64) as usize
-            })
-            .collect()
+        indices(n, self.count)
     }
 
-    /// Checksum of the records at `idx`: each record's words summed.
     fn expected_records(idx: &[usize]) -> u64 {
-        idx.iter()
-            .fold(0u64, |acc, &i| acc.wrapping_add(sum(&record::<W>(i))))
+        expected_records::<W>(idx)
     }
 
     fn random_read(&self, results: &mut Vec<Measurement>) -> Result<(), String> {
@@ -560,12 +542,7 @@ impl<const W: usize> Bench<W> {
     /// Scan and random reads from a cold page cache (see `cold.rs`).
     fn cold(&self, results: &mut Vec<Measurement>) -> Result<(), String> {
         self.stage("cold", 7);
-        let words = (self.count * W) as u64;
-        let expected_scan = if words.is_multiple_of(2) {
-            (words / 2).wrapping_mul(words - 1)
-        } else {
-            words.wrapping_mul((words - 1) / 2)
-        };
+        let expected_scan = expected_scan((self.count * W) as u64);
         let idx = self.indices(20_000);
         let runs = crate::cold::run(
             &self.path,
@@ -606,15 +583,6 @@ impl<const W: usize> Bench<W> {
         }
         Ok(())
     }
-}
-
-fn record<const W: usize>(i: usize) -> Rec<W> {
-    std::array::from_fn(|j| (i * W + j) as u64)
-}
-
-#[inline]
-fn sum(words: &[u64]) -> u64 {
-    words.iter().fold(0u64, |a, &w| a.wrapping_add(w))
 }
 
 /// On Ctrl-C, remove the temporary files and directory before exiting.

@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use recmap::{Access, Advice, MapOptions};
 
+use crate::workloads::sum;
+
 /// One cold measurement: the best of `runs` evict-then-time runs.
 pub struct ColdRun {
     pub workload: &'static str,
@@ -85,10 +87,6 @@ fn cold_best(
         best = best.min(elapsed);
     }
     Ok(best.as_secs_f64())
-}
-
-fn sum(words: &[u64]) -> u64 {
-    words.iter().fold(0u64, |a, &w| a.wrapping_add(w))
 }
 
 /// The cold workloads over the bench's file: `count` records of `record` bytes at

@@ -6,6 +6,9 @@ mod cold;
 mod decode;
 mod inspect;
 mod tail;
+// One copy of the workloads' fixtures for this command and the criterion benches.
+#[path = "../../../benches/workloads.rs"]
+mod workloads;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
