@@ -60,6 +60,7 @@ compile_error!("recmap supports Linux only (it uses F_OFD_SETLK locks, fallocate
 // The derive's output names `::recmap::…`; this makes that path work inside recmap too.
 extern crate self as recmap;
 
+mod array;
 mod derive_support;
 mod dtype;
 mod error;
@@ -70,6 +71,7 @@ mod sys;
 pub mod table;
 pub mod view;
 
+pub use array::Array;
 pub use dtype::{ByteOrder, Dtype, Field, ScalarKind};
 pub use error::{Error, Result};
 pub use map::{Access, Advice, Map, MapOptions};

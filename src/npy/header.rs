@@ -292,6 +292,55 @@ pub(crate) fn build_header(
     Some((out, field))
 }
 
+/// A header for a fixed-shape array of any rank: `descr`, `fortran_order` and `shape` as numpy
+/// writes them, padded with spaces so that the data starts on a multiple of [`ARRAY_ALIGN`] and
+/// of `align`. `None` if it cannot be written (a 1.0/2.0 header that is not Latin-1 is written
+/// as 3.0; one longer than 4 GiB cannot be).
+pub(crate) fn build_array_header(
+    descr: &str,
+    shape: &[usize],
+    fortran: bool,
+    align: usize,
+) -> Option<Vec<u8>> {
+    let dims = match shape {
+        [] => "()".to_owned(),
+        [n] => format!("({n},)"),
+        dims => format!(
+            "({})",
+            dims.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let order = if fortran { "True" } else { "False" };
+    let text = format!("{{'descr': {descr}, 'fortran_order': {order}, 'shape': {dims}, }}");
+    let version = if !text.is_ascii() {
+        Version::V3
+    } else if text.len() < 65_000 {
+        Version::V1
+    } else {
+        Version::V2
+    };
+    let preamble = version.preamble_len();
+    let step = ARRAY_ALIGN.max(align);
+    let total = (preamble + text.len() + 1).div_ceil(step) * step;
+    let header_len = total - preamble;
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&version.bytes());
+    match version {
+        Version::V1 => out.extend_from_slice(&u16::try_from(header_len).ok()?.to_le_bytes()),
+        Version::V2 | Version::V3 => {
+            out.extend_from_slice(&u32::try_from(header_len).ok()?.to_le_bytes());
+        }
+    }
+    out.extend_from_slice(text.as_bytes());
+    out.resize(total - 1, b' ');
+    out.push(b'\n');
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,7 +22,7 @@ use std::fmt;
 
 pub use dtype::NpyDtype;
 pub use header::Header;
-pub(crate) use header::build_header;
+pub(crate) use header::{build_array_header, build_header};
 pub use problem::HeaderProblem;
 pub(crate) use problem::printable;
 
