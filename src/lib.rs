@@ -65,6 +65,8 @@ mod derive_support;
 mod dtype;
 mod error;
 pub mod map;
+#[cfg(feature = "ndarray")]
+mod ndarray_views;
 pub mod npy;
 mod record;
 mod sys;
