@@ -26,6 +26,9 @@ fn open(path: &Path) -> Result<(Map, Header), String> {
 }
 
 pub fn info(path: &Path) -> Result<(), String> {
+    if path.is_dir() {
+        return dataset(path);
+    }
     let (map, header) = open(path)?;
     let record = header.record_size().unwrap_or(0);
     let spare = (map.len() - header.data_start) as u64;
@@ -52,6 +55,64 @@ pub fn info(path: &Path) -> Result<(), String> {
     println!("capacity:     {capacity}");
     println!("header size:  {} bytes", header.data_start);
     println!("file size:    {} bytes", map.len());
+    Ok(())
+}
+
+/// A directory of partitions — one .npy file each (a day, a shard), in file-name order — as
+/// Dask reads it: every partition's count, and a check that all share one record type.
+fn dataset(dir: &Path) -> Result<(), String> {
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "npy") && p.is_file())
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(format!("{}: no .npy files: not a dataset", dir.display()));
+    }
+    let mut rows = Vec::new();
+    let mut first: Option<(recmap::npy::NpyDtype, Vec<u64>, String)> = None;
+    let mut total = 0u64;
+    for path in &paths {
+        let (_, header) = open(path)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let trailing: Vec<u64> = header.shape.iter().skip(1).copied().collect();
+        if header.shape.is_empty() || header.fortran_order {
+            return Err(format!(
+                "{}: a partition must be a C-order array of records (shape (N, ...))",
+                path.display()
+            ));
+        }
+        match &first {
+            None => first = Some((header.dtype.clone(), trailing.clone(), name.clone())),
+            Some((dtype, dims, first_name)) if *dtype != header.dtype || *dims != trailing => {
+                return Err(format!(
+                    "{}: its records ({}, trailing shape {:?}) differ from {first_name}'s ({dtype}, {dims:?}): not one dataset",
+                    path.display(),
+                    header.dtype,
+                    trailing
+                ));
+            }
+            Some(_) => {}
+        }
+        total += header.count();
+        rows.push((name, header.count()));
+    }
+    let (dtype, dims, _) = first.unwrap_or_else(|| unreachable!("at least one partition"));
+    println!("dataset:      {}", dir.display());
+    println!("dtype:        {dtype}");
+    if !dims.is_empty() {
+        println!("row shape:    {dims:?}");
+    }
+    println!("partitions:   {}", rows.len());
+    println!("records:      {total}");
+    let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    for (name, count) in rows {
+        println!("  {name:<width$}  {count}");
+    }
     Ok(())
 }
 

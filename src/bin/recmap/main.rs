@@ -48,9 +48,10 @@ enum Command {
         #[arg(long)]
         cold: bool,
     },
-    /// Show a .npy file's header: version, dtype, record size, count, capacity, sizes.
+    /// Show a .npy file's header (version, dtype, record size, count, capacity, sizes), or a
+    /// dataset's partitions in order with their counts.
     Info {
-        /// The .npy file.
+        /// The .npy file, or a directory of .npy partitions (a dataset).
         file: PathBuf,
     },
     /// Follow a table for `bench`'s tail workload (internal).
