@@ -61,7 +61,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "{} embeddings of {} floats, {} MiB mapped",
         N,
         DIM,
-        N * DIM * 4 >> 20
+        (N * DIM * 4) >> 20
     );
     for (id, score) in best.iter().take(3) {
         println!("id {id:>5}  cosine {score:.4}");
