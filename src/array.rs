@@ -72,7 +72,39 @@ impl<E: Record> Array<E> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn create(path: impl AsRef<Path>, shape: &[usize]) -> Result<Array<E>> {
-        let path = path.as_ref();
+        Array::create_in_order(path.as_ref(), shape, false)
+    }
+
+    /// As [`create`](Array::create), in Fortran (column-major) order: the first index varies
+    /// fastest in the file, as `np.asfortranarray` stores it.
+    ///
+    /// # Errors
+    ///
+    /// As [`create`](Array::create); [`Error::SchemaMismatch`] for an element type with
+    /// dimensions of its own (`[f32; 3]`), which Fortran order would split apart.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// let mut m = recmap::Array::<f64>::create_fortran(dir.path().join("m.npy"), &[2, 3])?;
+    /// *m.get_mut(&[1, 0]).unwrap() = 5.0;
+    /// assert_eq!((m.strides(), m.as_slice()[1]), (vec![1, 2], 5.0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create_fortran(path: impl AsRef<Path>, shape: &[usize]) -> Result<Array<E>> {
+        Array::create_in_order(path.as_ref(), shape, true)
+    }
+
+    fn create_in_order(path: &Path, shape: &[usize], fortran: bool) -> Result<Array<E>> {
+        if fortran && !E::DTYPE.base_and_shape().1.is_empty() {
+            return Err(Error::SchemaMismatch {
+                path: path.to_path_buf(),
+                field: "shape".into(),
+                expected: "scalar or struct elements for a Fortran-order array".into(),
+                found: E::DTYPE.descr(),
+            });
+        }
         let too_large = Error::TooLarge {
             offset: 0,
             len: u64::MAX,
@@ -81,7 +113,7 @@ impl<E: Record> Array<E> {
         let descr = NpyDtype::from_dtype(base).to_string();
         let full: Vec<usize> = shape.iter().chain(&trailing).copied().collect();
         let header =
-            npy::build_array_header(&descr, &full, false, align_of::<E>()).ok_or(too_large)?;
+            npy::build_array_header(&descr, &full, fortran, align_of::<E>()).ok_or(too_large)?;
         let len = shape
             .iter()
             .try_fold(1usize, |n, &d| n.checked_mul(d))
@@ -107,7 +139,7 @@ impl<E: Record> Array<E> {
             .len(file_len)
             .open(path)?;
         map.write_at(0, &header)?;
-        Array::from_parts(map, header.len(), shape.to_vec(), false)
+        Array::from_parts(map, header.len(), shape.to_vec(), fortran)
     }
 
     /// Opens the `.npy` file at `path` for reading and writing (exclusive lock).

@@ -211,3 +211,83 @@ fn open_time_does_not_depend_on_size() {
         );
     }
 }
+
+/// Rust writes every numeric dtype at every rank in C and in Fortran order, element `index`
+/// holding its C-order position; numpy reads each and finds exactly that, in the right order.
+#[test]
+fn numpy_reads_every_dtype_rank_and_order_rust_writes() {
+    let Some(python) = common::python3_with_numpy() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    macro_rules! write_all {
+        ($($code:literal => $t:ty),*) => {$(
+            for (k, shape) in SHAPES.iter().enumerate() {
+                for order in ["c", "f"] {
+                    let path = dir.path().join(format!("{}-{k}-{order}.npy", $code));
+                    let mut a = if order == "f" {
+                        Array::<$t>::create_fortran(&path, shape).unwrap()
+                    } else {
+                        Array::<$t>::create(&path, shape).unwrap()
+                    };
+                    for (pos, index) in c_indices(shape).iter().enumerate() {
+                        *a.get_mut(index).unwrap() = (pos % 100) as $t;
+                    }
+                }
+            }
+        )*};
+    }
+    write_all!("u1" => u8, "i1" => i8, "u2" => u16, "i2" => i16, "u4" => u32, "i4" => i32,
+               "u8" => u64, "i8" => i64, "f4" => f32, "f8" => f64);
+    let script = r#"
+import sys, os, numpy as np
+d = sys.argv[1]
+shapes = [(), (5,), (3, 4), (2, 3, 4), (2, 1, 3, 2), (0, 3)]
+checked = 0
+for code in ["u1", "i1", "u2", "i2", "u4", "i4", "u8", "i8", "f4", "f8"]:
+    for k, shape in enumerate(shapes):
+        for order in "cf":
+            a = np.load(os.path.join(d, f"{code}-{k}-{order}.npy"))
+            n = int(np.prod(shape))
+            assert a.shape == shape and a.dtype == np.dtype(code if code[0] in "uif" and len(code) > 1 else code).newbyteorder("<"), (code, a.dtype)
+            assert (a.ravel(order="C") == (np.arange(n) % 100).astype(a.dtype)).all(), (code, k, order)
+            if order == "f" and len(shape) > 1 and n > 1:
+                assert a.flags.f_contiguous and not a.flags.c_contiguous
+            checked += 1
+print(checked)
+"#;
+    let out = common::run_python(python, script, &[s(dir.path())], b"");
+    assert_eq!(out.trim(), "120");
+}
+
+/// numpy writes a struct array in C and Fortran order; Rust reads every element by index.
+#[test]
+fn rust_reads_struct_arrays_numpy_writes() {
+    let Some(python) = common::python3_with_numpy() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let script = r#"
+import sys, os, numpy as np
+d = sys.argv[1]
+dt = np.dtype([("id", "<u8"), ("price", "<f8"), ("qty", "<u4"), ("side", "u1"), ("_pad", "V3")])
+a = np.zeros((3, 4), dtype=dt)
+a["id"] = np.arange(12).reshape(3, 4)
+a["price"] = a["id"] * 0.5
+np.save(os.path.join(d, "c.npy"), a)
+np.save(os.path.join(d, "f.npy"), np.asfortranarray(a))
+"#;
+    common::run_python(python, script, &[s(dir.path())], b"");
+    for (name, fortran) in [("c.npy", false), ("f.npy", true)] {
+        let a = Array::<Trade>::open_read(dir.path().join(name)).unwrap();
+        assert_eq!((a.shape(), a.is_fortran_order()), (&[3, 4][..], fortran));
+        for (pos, index) in c_indices(&[3, 4]).iter().enumerate() {
+            let t = a.get(index).unwrap();
+            assert_eq!(
+                (t.id, t.price),
+                (pos as u64, pos as f64 * 0.5),
+                "{name} {index:?}"
+            );
+        }
+    }
+}
