@@ -1,6 +1,8 @@
 //! Crash survival: a child process appends and flushes in a loop and is killed with SIGKILL
 //! at random moments, many rounds. After every kill, reopening finds at least every record
-//! whose flush returned, each intact (checksum), and appending continues.
+//! whose flush returned, each intact (checksum), and appending continues. Both writable roles:
+//! `ReadWrite` (the count by `pwrite` or the 16-byte store) and `Append`, where a reader in this
+//! process also follows the child live and checks every record it is shown.
 //!
 //! The child is this test binary itself, re-run with `RECMAP_CRASH_CHILD` set (see
 //! `crash_child`).
@@ -12,6 +14,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use recmap::table::Writable;
 use recmap::{Record, Table};
 
 /// 64 bytes: a sequence number, a payload, and a checksum over both.
@@ -48,6 +51,8 @@ fn checksum(seq: u64, payload: &[u64; 6]) -> u64 {
 }
 
 const CHILD_ENV: &str = "RECMAP_CRASH_CHILD";
+/// `append` makes the child an `Append` writer; anything else a `ReadWrite` one.
+const MODE_ENV: &str = "RECMAP_CRASH_MODE";
 
 /// In the child: append batches forever, printing each committed count. A no-op otherwise.
 #[test]
@@ -55,7 +60,14 @@ fn crash_child() {
     let Some(path) = std::env::var_os(CHILD_ENV) else {
         return;
     };
-    let mut t = Table::<Entry>::open(&path).expect("child: open");
+    if std::env::var(MODE_ENV).as_deref() == Ok("append") {
+        append_forever(Table::<Entry>::open_append(&path).expect("child: open_append"));
+    } else {
+        append_forever(Table::<Entry>::open(&path).expect("child: open"));
+    }
+}
+
+fn append_forever<M: Writable>(mut t: Table<Entry, M>) {
     assert!(
         t.iter()
             .enumerate()
@@ -79,17 +91,31 @@ fn crash_child() {
 
 #[test]
 fn killed_writers_lose_nothing_flushed() {
+    kill_rounds("rw", 0xC0FFEE);
+}
+
+#[test]
+fn killed_appenders_lose_nothing_flushed_and_readers_see_nothing_torn() {
+    kill_rounds("append", 0xA99E4D);
+}
+
+/// 25 rounds of: start a writer child in `mode`, let it commit, SIGKILL it at a random moment,
+/// check every record. In `append` mode a reader in this process follows the child meanwhile.
+fn kill_rounds(mode: &str, seed: u64) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.npy");
     drop(Table::<Entry>::create(&path).unwrap());
+    let mut follower = (mode == "append").then(|| Table::<Entry>::open_read(&path).unwrap());
+    let mut followed = 0usize;
     let exe = std::env::current_exe().unwrap();
-    let mut rng = common::Rng::new(0xC0FFEE);
+    let mut rng = common::Rng::new(seed);
     let mut killed_mid_run = 0;
 
     for round in 0..25 {
         let mut child = Command::new(&exe)
             .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
             .env(CHILD_ENV, &path)
+            .env(MODE_ENV, mode)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -107,7 +133,25 @@ fn killed_writers_lose_nothing_flushed() {
         let first = rx
             .recv_timeout(Duration::from_secs(30))
             .expect("child committed nothing");
-        std::thread::sleep(Duration::from_micros(rng.below(30_000) as u64));
+        let deadline = std::time::Instant::now() + Duration::from_micros(rng.below(30_000) as u64);
+        // Meanwhile the follower checks every record the child commits, as it is committed.
+        while std::time::Instant::now() < deadline {
+            let Some(r) = follower.as_mut() else {
+                std::thread::sleep(deadline - std::time::Instant::now());
+                break;
+            };
+            let n = r
+                .wait_for_len(followed + 1, Duration::from_millis(1))
+                .unwrap();
+            for (i, e) in r[followed..n].iter().enumerate() {
+                let i = followed + i;
+                assert!(
+                    e.seq == i as u64 && e.intact(),
+                    "round {round}: reader saw {e:?} at {i}"
+                );
+            }
+            followed = n;
+        }
         child.kill().unwrap(); // SIGKILL
         let status = child.wait().unwrap();
         reader.join().unwrap();
@@ -116,10 +160,11 @@ fn killed_writers_lose_nothing_flushed() {
             killed_mid_run += 1;
         }
 
-        let t = Table::<Entry>::open(&path).unwrap();
+        let t = Table::<Entry>::open_read(&path).unwrap();
         assert!(
-            t.len() >= committed,
-            "round {round}: {} records after the kill, but {committed} were flushed",
+            t.len() >= committed && t.len() >= followed,
+            "round {round}: {} records after the kill, but {committed} were flushed and \
+             {followed} seen by the reader",
             t.len()
         );
         for (i, e) in t.iter().enumerate() {
@@ -135,6 +180,7 @@ fn killed_writers_lose_nothing_flushed() {
     );
 
     // Appending continues after the last kill, and the file is still a valid .npy file.
+    drop(follower);
     let mut t = Table::<Entry>::open(&path).unwrap();
     let n = t.len();
     t.push(Entry::new(n as u64)).unwrap();
@@ -142,5 +188,8 @@ fn killed_writers_lose_nothing_flushed() {
     let t = Table::<Entry>::open_read(&path).unwrap();
     assert_eq!(t.len(), n + 1);
     assert!(t.last().unwrap().intact());
-    eprintln!("{} records survived 25 SIGKILLs", t.len());
+    eprintln!(
+        "{mode}: {} records survived 25 SIGKILLs ({followed} followed live)",
+        t.len()
+    );
 }
