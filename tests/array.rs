@@ -291,3 +291,28 @@ np.save(os.path.join(d, "f.npy"), np.asfortranarray(a))
         }
     }
 }
+
+/// Fortran order cannot hold elements that have dimensions of their own: `create_fortran`
+/// refuses them, and so does opening a Fortran-order file as such elements.
+#[test]
+fn fortran_order_refuses_elements_with_dimensions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.npy");
+    match Array::<[f32; 3]>::create_fortran(&path, &[2]) {
+        Err(Error::SchemaMismatch { field, .. }) => assert_eq!(field, "shape"),
+        other => panic!("{other:?}"),
+    }
+    assert!(!path.exists(), "a refused create leaves no file");
+    drop(Array::<f32>::create_fortran(&path, &[2, 3]).unwrap());
+    let before = std::fs::read(&path).unwrap();
+    match Array::<[f32; 3]>::open_read(&path) {
+        Err(Error::SchemaMismatch { field, found, .. }) => {
+            assert_eq!(
+                (field.as_str(), found.as_str()),
+                ("shape", "fortran_order: True")
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}

@@ -391,3 +391,32 @@ fn bench_peers_adds_the_python_rows() {
     }
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// `info DIR` on a directory that is not a dataset: no partitions, or partitions of different
+/// record types — one line naming the culprit.
+#[test]
+fn info_of_a_directory_that_is_not_a_dataset() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = fails(&["info", s(dir.path())]);
+    assert!(err.contains("no .npy files"), "{err}");
+    Table::<u32>::create(dir.path().join("a.npy"))
+        .unwrap()
+        .push(1)
+        .unwrap();
+    Table::<u64>::create(dir.path().join("b.npy"))
+        .unwrap()
+        .push(2)
+        .unwrap();
+    let err = fails(&["info", s(dir.path())]);
+    assert!(
+        err.contains("b.npy") && err.contains("a.npy") && err.contains("not one dataset"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1);
+    std::fs::remove_file(dir.path().join("b.npy")).unwrap();
+    let out = ok(&["info", s(dir.path())]);
+    assert!(
+        out.contains("partitions:   1") && out.contains("records:      1"),
+        "{out}"
+    );
+}

@@ -311,3 +311,46 @@ fn reader_processes_follow_a_writer_that_is_killed() {
             .all(|(i, e)| *e == Tick::new(i as u64))
     );
 }
+
+/// A reader refuses a count it cannot trust — not a number, or more records than the file
+/// holds (a program that ignores the locks wrote the header) — with the exact error, and
+/// keeps what it had.
+#[test]
+fn refresh_refuses_a_count_it_cannot_trust() {
+    use std::os::unix::fs::FileExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "t.npy");
+    let mut w = Table::<u64>::create(&path).unwrap();
+    w.extend([1, 2, 3]).unwrap();
+    drop(w);
+    let mut r = Table::<u64>::open_read(&path).unwrap();
+    let text = std::fs::read(&path).unwrap();
+    let block_end = text.windows(3).position(|w| w == b"3,)").unwrap() + 1;
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    let file_len = file.metadata().unwrap().len();
+
+    file.write_all_at(b"      9999999999", (block_end - 16) as u64)
+        .unwrap();
+    match r.refresh() {
+        Err(Error::BadHeader {
+            problem:
+                recmap::npy::HeaderProblem::Truncated {
+                    count,
+                    file_len: len,
+                    ..
+                },
+            ..
+        }) => assert_eq!((count, len), (9_999_999_999, file_len)),
+        other => panic!("{other:?}"),
+    }
+    file.write_all_at(b"          12x456", (block_end - 16) as u64)
+        .unwrap();
+    match r.refresh() {
+        Err(Error::BadHeader {
+            problem: recmap::npy::HeaderProblem::Malformed { what },
+            ..
+        }) => assert!(what.contains("not a number"), "{what}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(&r[..], &[1, 2, 3]);
+}

@@ -86,7 +86,7 @@ impl<T: Record + Copy> Gather<T> for [T] {
             });
         };
         let base = self.as_ptr();
-        let last_byte = size_of::<T>() - 1;
+        let last_byte = size_of::<T>().saturating_sub(1);
         for (k, (&i, slot)) in indices.iter().zip(out.iter_mut()).enumerate() {
             if let Some(&ahead) = indices.get(k + PREFETCH_DISTANCE) {
                 // `wrapping_add`: computing an address past the end is allowed; the prefetch
@@ -107,7 +107,7 @@ impl<T: Record + Copy> Gather<T> for [T] {
     fn gather(&self, indices: &[usize]) -> Result<Vec<T>> {
         let mut out = Vec::with_capacity(indices.len());
         let base = self.as_ptr();
-        let last_byte = size_of::<T>() - 1;
+        let last_byte = size_of::<T>().saturating_sub(1);
         for (k, &i) in indices.iter().enumerate() {
             if let Some(&ahead) = indices.get(k + PREFETCH_DISTANCE) {
                 let start = base.wrapping_add(ahead).cast::<u8>();
