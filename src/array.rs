@@ -323,15 +323,7 @@ impl<E: Record, M: Mode> Array<E, M> {
             );
         }
         map.skip_flush_on_drop();
-        let align = align_of::<E>();
-        let address = map.as_ptr() as usize + data_start;
-        if !address.is_multiple_of(align) {
-            return Err(Error::Misaligned {
-                offset: data_start,
-                address,
-                align,
-            });
-        }
+        map.check_aligned(data_start, align_of::<E>())?;
         // `Header::parse` (or `create`) checked that every element is in the file.
         let len = shape.iter().product();
         Ok(Array {

@@ -1,7 +1,7 @@
 //! ndarray views of [`Array`]s and tables of fixed-size rows (the `ndarray` feature): the
 //! mapped elements themselves, with the file's strides (C or Fortran), no copy.
 
-use ndarray::{ArrayView2, ArrayViewD, ArrayViewMutD, IxDyn, ShapeBuilder};
+use ndarray::{ArrayView2, ArrayViewD, ArrayViewMutD, IxDyn, ShapeBuilder, StrideShape};
 
 use crate::array::Array;
 use crate::record::Record;
@@ -24,16 +24,23 @@ impl<E: Record, M: Mode> Array<E, M> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn view(&self) -> ArrayViewD<'_, E> {
-        let shape = IxDyn(self.shape());
-        let shape = if self.is_fortran_order() {
-            shape.f()
-        } else {
-            shape.into_shape_with_order()
-        };
+        let shape = self.view_shape();
         match ArrayViewD::from_shape(shape, self.as_slice()) {
             Ok(view) => view,
             // The INVARIANTS: the slice holds exactly the product of the shape's elements.
             Err(e) => unreachable!("an array's shape does not fit its elements: {e}"),
+        }
+    }
+}
+
+impl<E: Record, M: Mode> Array<E, M> {
+    /// The shape with the file's order, as ndarray takes it.
+    fn view_shape(&self) -> StrideShape<IxDyn> {
+        let shape = IxDyn(self.shape());
+        if self.is_fortran_order() {
+            shape.f().into()
+        } else {
+            shape.into()
         }
     }
 }
@@ -51,12 +58,7 @@ impl<E: Record> Array<E> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn view_mut(&mut self) -> ArrayViewMutD<'_, E> {
-        let shape = IxDyn(self.shape());
-        let shape = if self.is_fortran_order() {
-            shape.f()
-        } else {
-            shape.into_shape_with_order()
-        };
+        let shape = self.view_shape();
         match ArrayViewMutD::from_shape(shape, self.as_mut_slice()) {
             Ok(view) => view,
             Err(e) => unreachable!("an array's shape does not fit its elements: {e}"),

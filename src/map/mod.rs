@@ -723,6 +723,21 @@ impl Map {
         })
     }
 
+    /// `Ok` if byte `offset` of the map is aligned to `align`; else the exact
+    /// [`Error::Misaligned`] (a table's or array's data start in a foreign file).
+    pub(crate) fn check_aligned(&self, offset: usize, align: usize) -> Result<()> {
+        let address = self.region.as_ptr() as usize + offset;
+        if address.is_multiple_of(align) {
+            Ok(())
+        } else {
+            Err(Error::Misaligned {
+                offset,
+                address,
+                align,
+            })
+        }
+    }
+
     /// The address of byte `offset`, if `offset + len` is inside the map and `offset` is a
     /// multiple of `align`.
     fn word_ptr(&self, offset: usize, len: usize, align: usize) -> Option<*const u8> {

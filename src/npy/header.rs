@@ -275,7 +275,15 @@ pub(crate) fn build_header(
         Some(_) => return None,
         None => minimal.div_ceil(ARRAY_ALIGN) * ARRAY_ALIGN,
     };
-    let header_len = total - preamble;
+    let out = assemble(version, &text, total)?;
+    let field = preamble + count_pos..preamble + count_pos + pad + COUNT_WIDTH;
+    Some((out, field))
+}
+
+/// Magic, version, header length, `text`, then spaces and a newline up to `total` bytes.
+/// `None` if the length does not fit the version's length field.
+fn assemble(version: Version, text: &[u8], total: usize) -> Option<Vec<u8>> {
+    let header_len = total.checked_sub(version.preamble_len())?;
     let mut out = Vec::with_capacity(total);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&version.bytes());
@@ -285,11 +293,10 @@ pub(crate) fn build_header(
             out.extend_from_slice(&u32::try_from(header_len).ok()?.to_le_bytes());
         }
     }
-    out.extend_from_slice(&text);
+    out.extend_from_slice(text);
     out.resize(total - 1, b' ');
     out.push(b'\n');
-    let field = preamble + count_pos..preamble + count_pos + pad + COUNT_WIDTH;
-    Some((out, field))
+    Some(out)
 }
 
 /// A header for a fixed-shape array of any rank: `descr`, `fortran_order` and `shape` as numpy
@@ -325,20 +332,7 @@ pub(crate) fn build_array_header(
     let preamble = version.preamble_len();
     let step = ARRAY_ALIGN.max(align);
     let total = (preamble + text.len() + 1).div_ceil(step) * step;
-    let header_len = total - preamble;
-    let mut out = Vec::with_capacity(total);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&version.bytes());
-    match version {
-        Version::V1 => out.extend_from_slice(&u16::try_from(header_len).ok()?.to_le_bytes()),
-        Version::V2 | Version::V3 => {
-            out.extend_from_slice(&u32::try_from(header_len).ok()?.to_le_bytes());
-        }
-    }
-    out.extend_from_slice(text.as_bytes());
-    out.resize(total - 1, b' ');
-    out.push(b'\n');
-    Some(out)
+    assemble(version, text.as_bytes(), total)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use std::marker::PhantomData;
 use std::ops::{Deref, Range};
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::map::{Access, Map};
 use crate::record::Record;
 use crate::view::View;
@@ -275,15 +275,7 @@ impl<T: Record, M: Mode> Table<T, M> {
         }
         // A table's commit points are `flush` and `sync`; dropping it does not msync.
         map.skip_flush_on_drop();
-        let align = align_of::<T>();
-        let address = map.as_ptr() as usize + data_start;
-        if !address.is_multiple_of(align) {
-            return Err(Error::Misaligned {
-                offset: data_start,
-                address,
-                align,
-            });
-        }
+        map.check_aligned(data_start, align_of::<T>())?;
         let capacity = (map.len() - data_start) / size_of::<T>();
         Ok(Table {
             map,
