@@ -159,7 +159,7 @@ impl Writable for Append {}
 ///   readers never touch it. (`flock` alone has only shared and exclusive; three roles need
 ///   the second lock.)
 ///
-/// A conflict is [`Error::Locked`], or a wait with [`TableOptions::wait_for_lock`]. After
+/// A conflict is [`Error::Locked`](crate::Error::Locked), or a wait with [`TableOptions::wait_for_lock`]. After
 /// taking its lock a table checks that the file it locked is still the one at the path (a
 /// writer may have renamed a new file over it while it waited) and opens again if not.
 ///
@@ -180,7 +180,7 @@ impl Writable for Append {}
 /// # A full disk
 ///
 /// The file grows by writing zeros (`pwrite`) before any record is stored into the new
-/// space, so a full disk is an [`Error::Io`] from `push`/`extend`/`reserve` (`ENOSPC`
+/// space, so a full disk is an [`Error::Io`](crate::Error::Io) from `push`/`extend`/`reserve` (`ENOSPC`
 /// inside), never a `SIGBUS`; the table stays usable, and appending continues once there is
 /// room.
 ///
