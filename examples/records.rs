@@ -17,8 +17,8 @@ use std::error::Error;
 use recmap::{Access, Map, Record};
 
 /// One sensor's running state: 16 bytes, no padding (the derive checks it).
-#[derive(Record, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
+#[recmap::record]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Sensor {
     id: u32,
     celsius: f32,

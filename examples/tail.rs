@@ -17,10 +17,10 @@ use std::error::Error;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use recmap::{Record, Table};
+use recmap::Table;
 
-#[derive(Record, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
+#[recmap::record]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Trade {
     id: u64,
     price: f64,

@@ -14,8 +14,8 @@ use std::error::Error;
 use recmap::{Record, Table, TableOptions};
 
 /// One trade: 24 bytes, no implicit padding (the derive checks it).
-#[derive(Record, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
+#[recmap::record]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Trade {
     id: u64,
     price: f64,

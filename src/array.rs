@@ -14,7 +14,7 @@ use crate::view::View;
 
 /// A fixed-shape array of `E` in a `.npy` file, of any rank (0 to as many as numpy allows), in
 /// C or Fortran order — the shape and order come from the file, the element type from `E`
-/// (numbers, byte-order types, `#[derive(Record)]` structs).
+/// (numbers, byte-order types, `#[recmap::record]` structs).
 ///
 /// The elements are the mapped file itself: [`as_slice`](Array::as_slice) is every element
 /// in storage order, [`get`](Array::get) one element by its index. Locks as for

@@ -1,7 +1,25 @@
 //! Compile-time checks that `#[derive(Record)]` emits as `const` items (the bytemuck way):
 //! if one fails, the program does not compile, and the message says what to change.
 
+use zerocopy::FromBytes;
+
 use crate::record::Record;
+
+/// zerocopy's `FromBytes` (the first of the four derives `Record` needs), under a name whose
+/// error message says what to write instead of suggesting a zerocopy dependency. One trait,
+/// not four, so that a struct without zerocopy's derives gets this message once.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` lacks zerocopy's derives, which `recmap::Record` needs",
+    label = "write `#[recmap::record]` above this struct instead of `#[derive(recmap::Record)]`",
+    note = "`#[recmap::record]` adds `#[repr(C)]`, zerocopy's `FromBytes`, `IntoBytes`, \
+            `Immutable` and `KnownLayout` derives, and `#[derive(Record)]`"
+)]
+pub trait ZerocopyDerived {}
+
+impl<T: FromBytes> ZerocopyDerived for T {}
+
+/// Fails to compile unless `T` has zerocopy's derives (its `FromBytes`, at least).
+pub const fn assert_zerocopy_derived<T: ZerocopyDerived>() {}
 
 /// Fails to compile unless `T` is a `Record` of non-zero size whose `DTYPE` matches it.
 pub const fn assert_record<T: Record>() {

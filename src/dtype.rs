@@ -96,8 +96,7 @@ impl ByteOrder {
 /// # Examples
 ///
 /// ```
-/// #[derive(recmap::Record)]
-/// #[repr(C)]
+/// #[recmap::record]
 /// struct Sample { t: u32, v: f32 }
 ///
 /// let f = &<Sample as recmap::Record>::FIELDS[1];
@@ -209,8 +208,7 @@ impl Dtype {
     /// # Examples
     ///
     /// ```
-    /// #[derive(recmap::Record)]
-    /// #[repr(C)]
+    /// #[recmap::record]
     /// struct Trade { id: u64, price: f64, qty: u32, side: u8, _pad: [u8; 3] }
     ///
     /// use recmap::Record;

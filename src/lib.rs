@@ -9,9 +9,10 @@
 //!   constructors (see the [safety model](Map#safety-model)).
 //! - [typed views](view): the `memoryview(m).cast('I')` analogue — `&[T]`, `&mut [T]`, `&T`
 //!   over a map or any byte slice ([`View`]), checked (bounds, alignment, size), never a panic.
-//! - [`#[derive(Record)]`](derive@Record): checks a struct's layout at compile time (`repr(C)`,
-//!   no padding, only plain-old-data fields) and describes it — field names, offsets, and the
-//!   numpy dtype ([`Dtype`]).
+//! - [`#[recmap::record]`](macro@record): makes a struct a [`Record`] — `repr(C)`, zerocopy's
+//!   derives (which prove at compile time that bytes may be viewed as it: no padding, only
+//!   plain-old-data fields) and a description: field names, offsets, and the numpy dtype
+//!   ([`Dtype`]).
 //! - [`Table`]: a growable file of records stored as a standard `.npy` file — numpy opens it
 //!   with `np.load(path, mmap_mode="r+")` — with locks and commit points
 //!   ([`flush`](Table::flush), [`sync`](Table::sync)).
@@ -36,8 +37,8 @@
 //! ```
 //! use recmap::{Map, Record};
 //!
-//! #[derive(Record, Clone, Copy, Debug, PartialEq)]
-//! #[repr(C)]
+//! #[recmap::record]
+//! #[derive(Clone, Copy, Debug, PartialEq)]
 //! struct Trade { id: u64, price: f64, qty: u32, side: u8, _pad: [u8; 3] }
 //!
 //! # let dir = tempfile::tempdir()?;
@@ -77,17 +78,33 @@ pub use array::Array;
 pub use dtype::{ByteOrder, Dtype, Field, ScalarKind};
 pub use error::{Error, Result};
 pub use map::{Access, Advice, Map, MapOptions};
-/// Derives [`Record`] for a `#[repr(C)]` struct, checking its layout at compile time.
+/// Derives [`Record`] for a `#[repr(C)]` struct that also derives zerocopy's `FromBytes`,
+/// `IntoBytes`, `Immutable` and `KnownLayout`; [`record`] applies all of them in one line.
 ///
 /// See the `recmap-derive` crate for what it checks and emits.
 pub use recmap_derive::Record;
+/// Makes a struct a [`Record`]: adds `#[repr(C)]` (unless it has a `repr`), zerocopy's
+/// derives and `#[derive(Record)]`, checking the layout at compile time.
+///
+/// ```
+/// #[recmap::record]
+/// #[derive(Clone, Copy, Debug, PartialEq)]
+/// struct Tick { t: u64, price: f32, qty: u32 }
+///
+/// use recmap::Record;
+/// assert_eq!(Tick::DTYPE.descr(), "[('t', '<u8'), ('price', '<f4'), ('qty', '<u4')]");
+/// ```
+///
+/// See the `recmap-derive` crate for what it checks and emits.
+pub use recmap_derive::record;
 pub use record::Record;
 pub use sys::{allocation_granularity, page_size};
 pub use table::{Append, ReadOnly, ReadWrite, Table, TableOptions};
 pub use view::{Gather, View};
 
-/// Support for `#[derive(Record)]`'s generated code; not a public API.
+/// Support for the code `#[recmap::record]` and `#[derive(Record)]` generate; not a public API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::derive_support::*;
+    pub use zerocopy;
 }

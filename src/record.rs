@@ -1,19 +1,20 @@
 //! The [`Record`] trait: plain-old-data types that may be viewed in place over bytes.
 
 use zerocopy::byteorder::{self, F32, F64, I16, I32, I64, U16, U32, U64};
-use zerocopy::{FromBytes, Immutable, IntoBytes};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use crate::dtype::{ByteOrder, Dtype, Field, ScalarKind};
 
-/// A fixed-size, plain-old-data type that recmap can view in place over bytes.
+/// A fixed-size, plain-old-data type that recmap can view in place over bytes, and its
+/// layout as numpy describes it.
 ///
 /// Implemented for `u8`…`u64`, `i8`…`i64`, `f32`, `f64`, arrays `[T; N]` of records,
 /// zerocopy's byte-order types (`U32<BigEndian>`, `F64<LittleEndian>`, …), and every struct
-/// with `#[derive(Record)]` — which is how user types should get it:
+/// marked `#[recmap::record]` — which is how user types should get it:
 ///
 /// ```
-/// #[derive(recmap::Record, Clone, Copy, Debug, PartialEq)]
-/// #[repr(C)]
+/// #[recmap::record]
+/// #[derive(Clone, Copy, Debug, PartialEq)]
 /// struct Trade { id: u64, price: f64, qty: u32, side: u8, _pad: [u8; 3] }
 ///
 /// use recmap::{Record, View};
@@ -25,25 +26,35 @@ use crate::dtype::{ByteOrder, Dtype, Field, ScalarKind};
 /// # Ok::<(), recmap::Error>(())
 /// ```
 ///
-/// # Safety
+/// # Where the proof lives
 ///
-/// Implementing `Record` promises that, for the implementing type `T`:
-/// - every bit pattern of `size_of::<T>()` bytes is a valid `T` (no `bool`, `char`, enums,
-///   references, pointers, `NonZero*`);
-/// - `T` has no padding bytes and no interior mutability (`UnsafeCell`);
-/// - `T` is not zero-sized;
-/// - `DTYPE` describes `T`'s layout: `DTYPE.size() == size_of::<T>()`.
+/// `Record` is a safe trait. That bytes may be viewed as `Self` — every bit pattern valid, no
+/// padding, no interior mutability, a known size and alignment — is zerocopy's promise, made
+/// by its supertraits [`FromBytes`], [`IntoBytes`], [`Immutable`] and [`KnownLayout`], which
+/// zerocopy's derives check at compile time (`#[recmap::record]` applies them; users need no
+/// zerocopy dependency of their own). recmap's casts are zerocopy's (`ref_from_bytes`, …), so
+/// no `unsafe` in recmap rests on this trait. What `Record` adds is the description:
+/// [`DTYPE`](Record::DTYPE), which must have `Self`'s size (checked at compile time wherever
+/// recmap casts), and which a table writes into its file's header.
 ///
-/// `#[derive(Record)]` checks all of this at compile time (`#[repr(C)]`, no padding, every
-/// field a `Record`); the implementations in recmap rest on zerocopy's `FromBytes`,
-/// `IntoBytes` and `Immutable`, asserted at compile time for each of them.
+/// Why an attribute and not only a derive: a derive may add items, not attributes, so
+/// `#[derive(Record)]` alone cannot apply zerocopy's derives. The one line users write is
+/// `#[recmap::record]`, which adds `#[repr(C)]` (unless the struct has a `repr`), zerocopy's
+/// four derives (through recmap's re-export, with `#[zerocopy(crate = ...)]`) and
+/// `#[derive(Record)]`; the derive remains for structs that derive zerocopy's traits
+/// themselves. The price is in error messages: a field that is not a record (`name: String`)
+/// is reported by zerocopy's derives too — a dozen errors at that field before recmap's
+/// "`String` is not a `recmap::Record`" — and padding gets zerocopy's "`Trade` has 7 total
+/// byte(s) of padding" beside recmap's, which names the field to pad after. Mistakes the
+/// syntax shows (`bool`, `char`, references, enums, generics, no fields, a `repr` without
+/// `C`) are caught by the attribute before zerocopy sees them, with recmap's message alone.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a `recmap::Record`",
     label = "not a plain-old-data record type",
     note = "records are numbers, arrays of records, zerocopy byte-order types, and \
-            `#[repr(C)]` structs with `#[derive(recmap::Record)]`"
+            structs marked `#[recmap::record]`"
 )]
-pub unsafe trait Record: Sized + 'static {
+pub trait Record: FromBytes + IntoBytes + Immutable + KnownLayout + Sized + 'static {
     /// The layout, as numpy would describe it.
     const DTYPE: Dtype;
 
@@ -61,18 +72,10 @@ pub unsafe trait Record: Sized + 'static {
     };
 }
 
-/// Compile-time proof from zerocopy that `T` is plain old data (see `Record`'s safety section).
-const fn zerocopy_vouches_for<T: FromBytes + IntoBytes + Immutable>() {}
-
 macro_rules! native_records {
     ($($t:ty => $kind:ident),* $(,)?) => {$(
-        // SAFETY: primitive numbers: every bit pattern valid, no padding, no `UnsafeCell`,
-        // not zero-sized (zerocopy's traits, asserted below); DTYPE has their size.
-        unsafe impl Record for $t {
-            const DTYPE: Dtype = {
-                zerocopy_vouches_for::<$t>();
-                Dtype::native(ScalarKind::$kind, size_of::<$t>())
-            };
+        impl Record for $t {
+            const DTYPE: Dtype = Dtype::native(ScalarKind::$kind, size_of::<$t>());
         }
     )*};
 }
@@ -92,16 +95,11 @@ const fn order_of<O: byteorder::ByteOrder>() -> ByteOrder {
 
 macro_rules! byte_order_records {
     ($($t:ident => $kind:ident),* $(,)?) => {$(
-        // SAFETY: zerocopy's byte-order wrappers are `[u8; N]` inside: every bit pattern
-        // valid, no padding, no `UnsafeCell` (asserted below), N > 0; DTYPE has size N.
-        unsafe impl<O: byteorder::ByteOrder + 'static> Record for $t<O> {
-            const DTYPE: Dtype = {
-                zerocopy_vouches_for::<$t<O>>();
-                Dtype::Scalar {
-                    kind: ScalarKind::$kind,
-                    size: size_of::<$t<O>>(),
-                    order: order_of::<O>(),
-                }
+        impl<O: byteorder::ByteOrder + 'static> Record for $t<O> {
+            const DTYPE: Dtype = Dtype::Scalar {
+                kind: ScalarKind::$kind,
+                size: size_of::<$t<O>>(),
+                order: order_of::<O>(),
             };
         }
     )*};
@@ -113,10 +111,7 @@ byte_order_records! {
     F32 => Float, F64 => Float,
 }
 
-// SAFETY: an array of `T: Record` has no padding between elements (size is a multiple of
-// alignment), every bit pattern is valid element-wise, no `UnsafeCell`; `N > 0` is required
-// below so it is not zero-sized, and DTYPE's size is `N * size_of::<T>()`.
-unsafe impl<T: Record, const N: usize> Record for [T; N] {
+impl<T: Record, const N: usize> Record for [T; N] {
     const DTYPE: Dtype = {
         assert!(
             N > 0,

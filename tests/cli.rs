@@ -6,10 +6,10 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use recmap::{Record, Table};
+use recmap::Table;
 
-#[derive(Record, Clone, Copy, Debug)]
-#[repr(C)]
+#[recmap::record]
+#[derive(Clone, Copy, Debug)]
 struct Sample {
     id: u32,
     v: [f32; 2],

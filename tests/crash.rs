@@ -14,12 +14,12 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use recmap::Table;
 use recmap::table::Writable;
-use recmap::{Record, Table};
 
 /// 64 bytes: a sequence number, a payload, and a checksum over both.
-#[derive(Record, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
+#[recmap::record]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Entry {
     seq: u64,
     payload: [u64; 6],

@@ -201,8 +201,8 @@ fn numpy_reads_a_relaid_out_file() {
     assert_eq!(after.trim(), "<u8 [10, 11, 12, 13]");
 }
 
-#[derive(Record, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
+#[recmap::record]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Accented {
     café: u32,
 }

@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use common::Trade;
 use proptest::prelude::*;
 use recmap::npy::{Header, HeaderProblem};
-use recmap::{Error, Record, Table, TableOptions};
+use recmap::{Error, Table, TableOptions};
 
-#[derive(Record, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
+#[recmap::record]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Other {
     id: u64,
     price: f32,
@@ -565,8 +565,8 @@ fn oversized_subarrays_are_refused_not_overflowed() {
 
 /// numpy writes field names that fit Latin-1 into 1.0 headers byte for byte (`é` is 0xE9).
 /// Opening such a file for writing must keep the names and put the count where it belongs.
-#[derive(Record, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
+#[recmap::record]
+#[derive(Clone, Copy, Debug, PartialEq)]
 #[allow(non_snake_case)]
 struct Accented {
     café: u32,
@@ -603,7 +603,8 @@ fn latin1_headers_keep_their_names_and_counts() {
     assert_eq!(read, [7, 8, 9]);
 }
 
-#[derive(Record, Clone, Copy, Debug, PartialEq)]
+#[recmap::record]
+#[derive(Clone, Copy, Debug, PartialEq)]
 #[repr(C, align(128))]
 struct Wide {
     x: [u64; 16],
@@ -791,7 +792,8 @@ fn writers_waiting_across_a_relayout_lose_nothing() {
 /// they are a compile error: see the `Table` docs).
 #[test]
 fn page_aligned_records_survive_growth() {
-    #[derive(Record, Clone, Copy, Debug, PartialEq)]
+    #[recmap::record]
+    #[derive(Clone, Copy, Debug, PartialEq)]
     #[repr(C, align(4096))]
     struct Page {
         id: u64,

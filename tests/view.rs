@@ -8,8 +8,8 @@ use proptest::prelude::*;
 use recmap::{Access, Error, Map, MapOptions, Record, View};
 use zerocopy::byteorder::{BigEndian, F64, LittleEndian, U32};
 
-#[derive(recmap::Record, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
+#[recmap::record]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Sample {
     t: U32<BigEndian>,
     v: [f32; 4],
@@ -17,15 +17,15 @@ struct Sample {
     x: F64<LittleEndian>,
 }
 
-#[derive(recmap::Record, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
+#[recmap::record]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Nested {
     head: u16,
     pair: [Inner; 2],
 }
 
-#[derive(recmap::Record, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
+#[recmap::record]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Inner {
     a: u8,
     b: i8,

@@ -1,33 +1,44 @@
-//! `#[derive(Record)]` for [recmap](https://docs.rs/recmap): use it as `recmap::Record`.
+//! `#[recmap::record]` and `#[derive(Record)]` for [recmap](https://docs.rs/recmap): use them
+//! as `recmap::record` and `recmap::Record`.
 //!
-//! On a struct, at compile time, it:
-//! - requires `#[repr(C)]` or `#[repr(transparent)]`, and refuses generics, enums, unions,
+//! `#[recmap::record]` is the one line a record struct needs. It adds `#[repr(C)]` (unless the
+//! struct has a `repr`), zerocopy's `FromBytes`, `IntoBytes`, `Immutable` and `KnownLayout`
+//! derives — through recmap's re-export, so users need no zerocopy dependency — and
+//! `#[derive(Record)]`. zerocopy's derives prove that bytes may be viewed as the struct;
+//! `#[derive(Record)]` describes it. On a struct, at compile time, they:
+//! - require `#[repr(C)]` or `#[repr(transparent)]`, and refuse generics, enums, unions,
 //!   references, pointers, `bool`, `char`, slices, tuples and empty structs, with an error at
-//!   the offending item;
-//! - requires every field to be a `recmap::Record` (a trait-bound error at the field's type);
-//! - refuses implicit padding, naming the field to follow with an explicit `_pad: [u8; N]`
+//!   the offending item (the attribute checks these before it adds zerocopy's derives, so
+//!   the error is recmap's alone);
+//! - require every field to be a `recmap::Record` (a trait-bound error at the field's type);
+//! - refuse implicit padding, naming the field to follow with an explicit `_pad: [u8; N]`
 //!   (checked by emitted `const` assertions on `offset_of!` and `size_of`, as bytemuck does);
-//! - implements `recmap::Record` with the layout: each field's name, offset, size, Rust type
+//! - implement `recmap::Record` with the layout: each field's name, offset, size, Rust type
 //!   and numpy dtype. Fields whose name starts with `_` are described as opaque bytes
 //!   (numpy `|V<n>`), which is how explicit padding shows in numpy.
 //!
+//! `#[derive(Record)]` alone is for structs that derive zerocopy's four traits themselves;
+//! without them it stops with a message that points to `#[recmap::record]`.
+//!
 //! The generated code names the crate `::recmap`; where recmap is a renamed dependency or is
-//! re-exported by another crate, say where it is with `#[record(crate = "path")]`:
+//! re-exported by another crate, say where it is with `#[recmap::record(crate = "path")]`
+//! (or `#[record(crate = "path")]` next to the derive). A path into the current crate starts
+//! with `crate::`:
 //!
 //! ```
 //! mod reexported { pub use recmap as rm; }
 //!
-//! #[derive(recmap::Record)]
-//! #[record(crate = "reexported::rm")]
-//! #[repr(C)]
+//! #[reexported::rm::record(crate = "crate::reexported::rm")]
 //! struct Tick { t: u64, v: f32, _pad: [u8; 4] }
-//! # use recmap::Record;
-//! # assert_eq!(Tick::DTYPE.size(), 16);
+//!
+//! fn main() {
+//!     use recmap::Record;
+//!     assert_eq!(Tick::DTYPE.size(), 16);
+//! }
 //! ```
 //!
 //! ```
-//! #[derive(recmap::Record)]
-//! #[repr(C)]
+//! #[recmap::record]
 //! struct Trade { id: u64, price: f64, qty: u32, side: u8, _pad: [u8; 3] }
 //!
 //! use recmap::Record;
@@ -43,7 +54,63 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, Type, parse_macro_input};
 
-/// Derives `recmap::Record`; see the [crate docs](crate).
+/// Makes a struct a record: adds `#[repr(C)]` (unless it has a `repr`), zerocopy's four
+/// derives and `#[derive(Record)]`; see the [crate docs](crate).
+#[proc_macro_attribute]
+pub fn record(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(item as DeriveInput);
+    let mut krate: Option<syn::LitStr> = None;
+    let args = syn::meta::parser(|meta| {
+        if meta.path.is_ident("crate") {
+            krate = Some(meta.value()?.parse()?);
+            Ok(())
+        } else {
+            Err(meta.error("unknown record attribute: the only one is `crate = \"path\"`"))
+        }
+    });
+    parse_macro_input!(attr with args);
+    match record_attributes(&input, krate.as_ref()) {
+        Ok(attributes) => quote!(#attributes #input).into(),
+        // The item goes out unchanged next to the error, so only recmap's message shows.
+        Err(error) => {
+            let error = error.into_compile_error();
+            quote!(#error #input).into()
+        }
+    }
+}
+
+/// The attributes `#[recmap::record]` puts before the struct, after the checks the derives
+/// would make on the syntax alone.
+fn record_attributes(
+    input: &DeriveInput,
+    krate: Option<&syn::LitStr>,
+) -> syn::Result<TokenStream2> {
+    let fields = struct_fields(input)?;
+    for (_, field) in &fields {
+        check_field_type(&field.ty)?;
+    }
+    let has_repr = input.attrs.iter().any(|a| a.path().is_ident("repr"));
+    if has_repr {
+        check_repr(input)?;
+    }
+    let path_text = krate.map_or_else(|| "::recmap".to_owned(), syn::LitStr::value);
+    let path: syn::Path = syn::parse_str(&path_text)
+        .map_err(|e| syn::Error::new(krate.map_or(e.span(), syn::LitStr::span), e))?;
+    let zerocopy_path = format!("{path_text}::__private::zerocopy");
+    let zc = quote!(#path::__private::zerocopy);
+    let record_crate = krate.map(|k| quote!(#[record(crate = #k)]));
+    let repr = (!has_repr).then(|| quote!(#[repr(C)]));
+    // `Record` first: its checks then come before zerocopy's in the compiler's output.
+    Ok(quote! {
+        #[derive(#path::Record, #zc::FromBytes, #zc::IntoBytes, #zc::Immutable, #zc::KnownLayout)]
+        #[zerocopy(crate = #zerocopy_path)]
+        #record_crate
+        #repr
+    })
+}
+
+/// Derives `recmap::Record` for a struct that has zerocopy's four derives; see the
+/// [crate docs](crate). `#[recmap::record]` applies all of them.
 #[proc_macro_derive(Record, attributes(record))]
 pub fn derive_record(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -52,21 +119,23 @@ pub fn derive_record(input: TokenStream) -> TokenStream {
         .into()
 }
 
-fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
+/// The struct's fields with the names recmap gives them (`f0`, `f1`, … for tuple structs),
+/// after refusing what is not a non-generic struct with fields.
+fn struct_fields(input: &DeriveInput) -> syn::Result<Vec<(String, &syn::Field)>> {
     let name = &input.ident;
     let data = match &input.data {
         Data::Struct(s) => s,
         Data::Enum(e) => {
             return Err(syn::Error::new(
                 e.enum_token.span,
-                "#[derive(Record)] does not support enums: not every bit pattern is a valid \
+                "#[recmap::record] does not support enums: not every bit pattern is a valid \
                  variant; store the discriminant in an integer field instead",
             ));
         }
         Data::Union(u) => {
             return Err(syn::Error::new(
                 u.union_token.span,
-                "#[derive(Record)] does not support unions: their layout cannot be described \
+                "#[recmap::record] does not support unions: their layout cannot be described \
                  field by field; use a struct, or a byte array field",
             ));
         }
@@ -74,13 +143,10 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     if !input.generics.params.is_empty() {
         return Err(syn::Error::new(
             input.generics.span(),
-            "#[derive(Record)] does not support generic structs: a record's layout must be \
+            "#[recmap::record] does not support generic structs: a record's layout must be \
              fixed; write a concrete struct for each layout",
         ));
     }
-    check_repr(input)?;
-    let krate = crate_path(input)?;
-
     let fields: Vec<(String, &syn::Field)> = match &data.fields {
         Fields::Named(named) => named
             .named
@@ -106,9 +172,18 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     if fields.is_empty() {
         return Err(syn::Error::new(
             name.span(),
-            "#[derive(Record)] needs at least one field: a record must have bytes",
+            "#[recmap::record] needs at least one field: a record must have bytes",
         ));
     }
+    Ok(fields)
+}
+
+fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
+    let name = &input.ident;
+    let fields = struct_fields(input)?;
+    check_repr(input)?;
+    let krate = crate_path(input)?;
+
     for (_, field) in &fields {
         check_field_type(&field.ty)?;
     }
@@ -169,20 +244,28 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         }
     });
 
+    let zerocopy_derived = {
+        let krate = spanned(&krate, name.span());
+        quote_spanned!(name.span()=> #krate::__private::assert_zerocopy_derived::<#name>();)
+    };
     Ok(quote! {
+        // Three blocks, so that each is evaluated even when another fails to type-check
+        // (the padding message must show when zerocopy's `IntoBytes` refuses the struct).
         const _: () = {
-            #(#assert_fields)*
             #(#padding_checks)*
         };
+        const _: () = {
+            #(#assert_fields)*
+        };
+        const _: () = {
+            #zerocopy_derived
+        };
 
-        // SAFETY: the `const` block above compiles only if every field is a `Record` (no
-        // invalid bit patterns, no padding, no `UnsafeCell`) and no byte of the struct lies
-        // outside a field; `#[repr(C)]`/`#[repr(transparent)]` (checked by the derive) fixes
-        // that layout, and the struct has at least one non-empty field. DTYPE lists every
-        // field with its offset and size, so its size is the struct's size.
+        // zerocopy's derives prove the struct may be viewed over bytes; the checks above
+        // point at the field to change when one fails. DTYPE lists every field with its
+        // offset and size, so its size is the struct's size.
         #[automatically_derived]
-        #[allow(clippy::undocumented_unsafe_blocks)]
-        unsafe impl #krate::Record for #name {
+        impl #krate::Record for #name {
             const DTYPE: #krate::Dtype = #krate::Dtype::Struct(&[#(#field_descs),*]);
         }
     })
@@ -240,7 +323,7 @@ fn check_repr(input: &DeriveInput) -> syn::Result<()> {
     } else {
         Err(syn::Error::new(
             input.ident.span(),
-            "#[derive(Record)] needs #[repr(C)] (or #[repr(transparent)]) on the struct: Rust's \
+            "a Record needs #[repr(C)] (or #[repr(transparent)]) on the struct: Rust's \
              default layout may reorder fields, so their offsets could not be described",
         ))
     }

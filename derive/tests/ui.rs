@@ -1,4 +1,4 @@
-//! Compile-fail tests: every input `#[derive(Record)]` refuses, with the expected compiler
+//! Compile-fail tests: every input `#[recmap::record]` / `#[derive(Record)]` refuses, with the expected compiler
 //! message checked in next to it (`tests/ui/*.stderr`), and one file it must accept.
 //!
 //! Regenerate the messages after an intended change with `TRYBUILD=overwrite cargo test -p
@@ -9,7 +9,8 @@ fn ui() {
     let t = trybuild::TestCases::new();
     t.pass("tests/ui/pass_ok.rs");
     for case in [
-        "missing_repr",
+        "repr_without_c",
+        "derive_alone",
         "generic",
         "enum",
         "union",
@@ -23,6 +24,7 @@ fn ui() {
         "tail_padding",
         "empty",
         "unknown_attr",
+        "unknown_arg",
     ] {
         t.compile_fail(format!("tests/ui/{case}.rs"));
     }

@@ -189,8 +189,8 @@ impl Writable for Append {}
 /// ```
 /// use recmap::{Record, Table};
 ///
-/// #[derive(Record, Clone, Copy, Debug, PartialEq)]
-/// #[repr(C)]
+/// #[recmap::record]
+/// #[derive(Clone, Copy, Debug, PartialEq)]
 /// struct Trade { id: u64, price: f64, qty: u32, side: u8, _pad: [u8; 3] }
 ///
 /// # let dir = tempfile::tempdir()?;
@@ -214,7 +214,8 @@ impl Writable for Append {}
 /// table of them is refused when it is compiled:
 ///
 /// ```compile_fail
-/// #[derive(recmap::Record, Clone, Copy)]
+/// #[recmap::record]
+/// #[derive(Clone, Copy)]
 /// #[repr(C, align(8192))]
 /// struct Page { bytes: [u8; 8192] }
 /// # let dir = tempfile::tempdir()?;

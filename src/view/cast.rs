@@ -1,8 +1,11 @@
-//! The only place recmap turns bytes into typed references. Every function checks bounds,
-//! alignment and size first and returns an [`Error`] instead of panicking; every `unsafe`
-//! block then rests on those checks and on [`Record`]'s safety contract.
+//! The only place recmap turns bytes into typed references — through zerocopy, whose
+//! `FromBytes`/`IntoBytes` casts check alignment and size and carry the proof that the result
+//! is sound (see [`Record`]). This module only checks bounds first and turns zerocopy's
+//! errors into recmap's [`Error`]s, with the offsets a user needs.
 
-use std::mem::{align_of, size_of};
+use std::mem::size_of;
+
+use zerocopy::{ConvertError, FromBytes, IntoBytes};
 
 use crate::error::{Error, Result};
 use crate::record::Record;
@@ -19,50 +22,46 @@ const fn record_size<T: Record>() -> usize {
     size
 }
 
-fn check_align<T: Record>(bytes: &[u8], offset: usize) -> Result<()> {
-    let address = bytes.as_ptr() as usize;
-    let align = align_of::<T>();
-    if address.is_multiple_of(align) {
-        Ok(())
-    } else {
-        Err(Error::Misaligned {
+/// recmap's error for a failed zerocopy cast to `T`s of the `len` bytes at `address`, which
+/// start at `offset` of what the user passed.
+fn cast_error<T, A, S, V>(
+    address: usize,
+    len: usize,
+    offset: usize,
+    error: ConvertError<A, S, V>,
+) -> Error {
+    match error {
+        ConvertError::Alignment(_) => Error::Misaligned {
             offset,
             address,
-            align,
-        })
+            align: align_of::<T>(),
+        },
+        // Single values are cast from exactly their size (bounds are checked first), and no
+        // `Record` has invalid bit patterns, so only slices of the wrong length get here.
+        ConvertError::Size(_) | ConvertError::Validity(_) => Error::SizeMismatch {
+            len,
+            elem_size: size_of::<T>(),
+        },
     }
 }
 
-/// The element count of `bytes` as `[T]`, if its length and alignment fit.
-fn slice_len<T: Record>(bytes: &[u8]) -> Result<usize> {
-    let size = const { record_size::<T>() };
-    check_align::<T>(bytes, 0)?;
-    if !bytes.len().is_multiple_of(size) {
-        return Err(Error::SizeMismatch {
-            len: bytes.len(),
-            elem_size: size,
-        });
-    }
-    Ok(bytes.len() / size)
+/// The address and length of `bytes`, for an error after they were handed to zerocopy.
+fn place(bytes: &[u8]) -> (usize, usize) {
+    (bytes.as_ptr() as usize, bytes.len())
 }
 
 /// `bytes` as `&[T]`.
 pub(crate) fn slice<T: Record>(bytes: &[u8]) -> Result<&[T]> {
-    let len = slice_len::<T>(bytes)?;
-    // SAFETY: the pointer is non-null and aligned for `T` (checked), and `len * size_of::<T>()
-    // == bytes.len()` (checked), so the new slice covers exactly the borrowed bytes, which are
-    // initialized. `Record` promises every bit pattern is a valid `T` and no `UnsafeCell`, so
-    // reading them as `T` through a shared borrow with `bytes`' lifetime is sound.
-    Ok(unsafe { std::slice::from_raw_parts(bytes.as_ptr().cast::<T>(), len) })
+    const { record_size::<T>() };
+    let (address, len) = place(bytes);
+    <[T]>::ref_from_bytes(bytes).map_err(|e| cast_error::<T, _, _, _>(address, len, 0, e))
 }
 
 /// `bytes` as `&mut [T]`.
 pub(crate) fn slice_mut<T: Record>(bytes: &mut [u8]) -> Result<&mut [T]> {
-    let len = slice_len::<T>(bytes)?;
-    // SAFETY: as in `slice`, the range and alignment are checked. The exclusive borrow of
-    // `bytes` moves into the result, so nothing else can reach these bytes meanwhile; and as
-    // `Record` has no padding, every `T` written through it leaves the bytes initialized.
-    Ok(unsafe { std::slice::from_raw_parts_mut(bytes.as_mut_ptr().cast::<T>(), len) })
+    const { record_size::<T>() };
+    let (address, len) = place(bytes);
+    <[T]>::mut_from_bytes(bytes).map_err(|e| cast_error::<T, _, _, _>(address, len, 0, e))
 }
 
 /// The bytes of one `T` at `offset`.
@@ -74,47 +73,38 @@ fn value_range<T: Record>(bytes: &[u8], offset: usize) -> Result<std::ops::Range
 pub(crate) fn at<T: Record>(bytes: &[u8], offset: usize) -> Result<&T> {
     let range = value_range::<T>(bytes, offset)?;
     let bytes = bytes.get(range).unwrap_or_default();
-    check_align::<T>(bytes, offset)?;
-    // SAFETY: `bytes` is exactly `size_of::<T>()` initialized bytes (in bounds, checked),
-    // aligned for `T` (checked); `Record` makes any bit pattern a valid `T` without
-    // `UnsafeCell`, so a shared reference for `bytes`' lifetime is sound.
-    Ok(unsafe { &*bytes.as_ptr().cast::<T>() })
+    let (address, len) = place(bytes);
+    T::ref_from_bytes(bytes).map_err(|e| cast_error::<T, _, _, _>(address, len, offset, e))
 }
 
 /// The `T` at `offset`, in place and writable.
 pub(crate) fn at_mut<T: Record>(bytes: &mut [u8], offset: usize) -> Result<&mut T> {
     let range = value_range::<T>(bytes, offset)?;
     let bytes = bytes.get_mut(range).unwrap_or_default();
-    check_align::<T>(bytes, offset)?;
-    // SAFETY: as in `at`; the exclusive borrow of the bytes moves into the result, and `T` has
-    // no padding, so whatever is written through it keeps the bytes initialized.
-    Ok(unsafe { &mut *bytes.as_mut_ptr().cast::<T>() })
+    let (address, len) = place(bytes);
+    T::mut_from_bytes(bytes).map_err(|e| cast_error::<T, _, _, _>(address, len, offset, e))
 }
 
 /// A copy of the `T` at `offset`, at any alignment.
 pub(crate) fn read<T: Record>(bytes: &[u8], offset: usize) -> Result<T> {
     let range = value_range::<T>(bytes, offset)?;
     let bytes = bytes.get(range).unwrap_or_default();
-    // SAFETY: `bytes` is `size_of::<T>()` initialized, readable bytes (checked);
-    // `read_unaligned` needs no alignment, and `Record` makes any bit pattern a valid `T`.
-    Ok(unsafe { bytes.as_ptr().cast::<T>().read_unaligned() })
+    T::read_from_bytes(bytes).map_err(|_| Error::SizeMismatch {
+        len: bytes.len(),
+        elem_size: size_of::<T>(),
+    })
 }
 
 /// The bytes of `value`.
 pub(crate) fn bytes_of<T: Record>(value: &T) -> &[u8] {
-    let size = const { record_size::<T>() };
-    // SAFETY: `value` is a live `T` of `size` bytes; `Record` promises no padding, so all of
-    // them are initialized, and no `UnsafeCell`, so reading them through `&T` is sound.
-    unsafe { std::slice::from_raw_parts(std::ptr::from_ref(value).cast::<u8>(), size) }
+    const { record_size::<T>() };
+    value.as_bytes()
 }
 
 /// The bytes of `values`.
 pub(crate) fn slice_bytes<T: Record>(values: &[T]) -> &[u8] {
-    let size = const { record_size::<T>() } * values.len();
-    // SAFETY: `values` is `values.len()` live `T`s, contiguous, of `size` bytes in all (a
-    // slice never exceeds `isize::MAX` bytes); `Record` promises no padding and no
-    // `UnsafeCell`, so every byte is initialized and may be read through a shared reference.
-    unsafe { std::slice::from_raw_parts(values.as_ptr().cast::<u8>(), size) }
+    const { record_size::<T>() };
+    values.as_bytes()
 }
 
 #[cfg(test)]

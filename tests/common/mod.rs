@@ -123,8 +123,8 @@ pub fn tight_npy(text: &str, data: &[u8]) -> (Vec<u8>, usize) {
 }
 
 /// The trade record the table, view and numpy tests share.
-#[derive(recmap::Record, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
+#[recmap::record]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Trade {
     pub id: u64,
     pub price: f64,
@@ -134,8 +134,8 @@ pub struct Trade {
 }
 
 /// A record that checks itself: its index and a checksum of it (the live-reader tests).
-#[derive(recmap::Record, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
+#[recmap::record]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Tick {
     pub index: u64,
     pub check: u64,

@@ -1,4 +1,4 @@
-#[derive(recmap::Record)]
+#[recmap::record]
 #[repr(u8)]
 enum Side {
     Buy,

@@ -1,5 +1,4 @@
-#[derive(recmap::Record)]
-#[repr(C)]
+#[recmap::record]
 struct Pair<T> {
     a: T,
     b: T,

@@ -1,5 +1,4 @@
-#[derive(recmap::Record)]
-#[repr(C)]
+#[recmap::record]
 struct Named {
     id: u64,
     name: String,

@@ -1,5 +1,4 @@
-#[derive(recmap::Record)]
-#[repr(C)]
+#[recmap::record]
 struct Trade {
     side: u8,
     price: f64,

@@ -1,15 +1,15 @@
-//! Accepted: named, tuple, transparent, nested, arrays, byte-order and explicit padding.
+//! Accepted: named, tuple, transparent, nested, arrays, byte-order and explicit padding; the
+//! attribute with a crate path; the derive on a struct that derives zerocopy's traits itself.
 use zerocopy::byteorder::{BigEndian, U32};
 
-#[derive(recmap::Record, Clone, Copy)]
-#[repr(C)]
+#[recmap::record]
+#[derive(Clone, Copy)]
 struct Inner {
     a: u16,
     b: [u8; 2],
 }
 
-#[derive(recmap::Record)]
-#[repr(C)]
+#[recmap::record]
 struct Outer {
     inner: Inner,
     v: [[f32; 4]; 2],
@@ -18,18 +18,35 @@ struct Outer {
     _pad: [u8; 3],
 }
 
-#[derive(recmap::Record)]
-#[repr(C)]
+#[recmap::record]
 struct Pair(u32, f32);
 
-#[derive(recmap::Record)]
+#[recmap::record]
 #[repr(transparent)]
 struct Id(u64);
 
-#[derive(recmap::Record)]
+#[recmap::record]
 #[repr(C, align(8))]
 struct Aligned {
     x: u64,
+}
+
+#[recmap::record(crate = "recmap")]
+struct Renamed {
+    x: u32,
+}
+
+#[derive(
+    zerocopy::FromBytes,
+    zerocopy::IntoBytes,
+    zerocopy::Immutable,
+    zerocopy::KnownLayout,
+    recmap::Record,
+)]
+#[repr(C)]
+struct ByHand {
+    x: u16,
+    y: [u8; 2],
 }
 
 fn main() {
@@ -38,4 +55,6 @@ fn main() {
     assert_eq!(Pair::FIELDS[1].name, "f1");
     assert_eq!(Id::DTYPE.size(), 8);
     assert_eq!(Aligned::DTYPE.size(), 8);
+    assert_eq!(Renamed::DTYPE.descr(), "[('x', '<u4')]");
+    assert_eq!(ByHand::FIELDS[1].offset, 2);
 }

@@ -1,5 +1,4 @@
-#[derive(recmap::Record)]
-#[repr(C)]
+#[recmap::record]
 struct Node {
     next: *const u64,
 }

@@ -1,5 +1,4 @@
-#[derive(recmap::Record)]
-#[repr(C)]
+#[recmap::record]
 struct Trade {
     price: f64,
     qty: u32,

@@ -1,4 +1,4 @@
-#[derive(recmap::Record)]
+#[recmap::record]
 #[record(krate = "recmap")]
 #[repr(C)]
 struct Tick {

@@ -22,6 +22,7 @@ use crate::workloads::{Rec, expected_records, expected_scan, indices, record, su
 use indicatif::{ProgressBar, ProgressStyle};
 use recmap::view::Gather;
 use recmap::{Table, TableOptions};
+use zerocopy::{FromBytes, IntoBytes};
 
 /// One timed result, as printed by `--json`.
 struct Measurement {
@@ -232,7 +233,7 @@ impl<const W: usize> Bench<W> {
                 let (mut left, mut total) = (bytes as usize, 0u64);
                 while left > 0 {
                     let n = left.min(1 << 20);
-                    let chunk = bytemuck::cast_slice_mut::<u64, u8>(&mut buf);
+                    let chunk = buf.as_mut_bytes();
                     f.read_exact(&mut chunk[..n]).map_err(|e| self.err(e))?;
                     total = total.wrapping_add(sum(&buf[..n / 8]));
                     left -= n;
@@ -250,8 +251,7 @@ impl<const W: usize> Bench<W> {
                 let mut rec: Rec<W> = [0; W];
                 let mut total = 0u64;
                 for _ in 0..self.count {
-                    f.read_exact(bytemuck::cast_slice_mut(&mut rec))
-                        .map_err(|e| self.err(e))?;
+                    f.read_exact(rec.as_mut_bytes()).map_err(|e| self.err(e))?;
                     total = total.wrapping_add(sum(&rec));
                 }
                 Ok(total)
@@ -266,8 +266,7 @@ impl<const W: usize> Bench<W> {
         let mut f = self.open()?;
         f.seek(SeekFrom::Start(self.data_start))
             .map_err(|e| self.err(e))?;
-        f.read_exact(bytemuck::cast_slice_mut(&mut data))
-            .map_err(|e| self.err(e))?;
+        f.read_exact(data.as_mut_bytes()).map_err(|e| self.err(e))?;
         Ok(data)
     }
 
@@ -298,7 +297,8 @@ impl<const W: usize> Bench<W> {
         };
 
         let memory = self.read_all()?;
-        let recs: &[Rec<W>] = bytemuck::cast_slice(&memory);
+        let recs: &[Rec<W>] =
+            <[Rec<W>]>::ref_from_bytes(memory.as_bytes()).map_err(|e| e.to_string())?;
         push(
             "memory",
             self.time(exp_fast, "random_read/memory", || {
@@ -343,11 +343,8 @@ impl<const W: usize> Bench<W> {
                 let mut r: Rec<W> = [0; W];
                 let mut total = 0u64;
                 for &i in slow {
-                    f.read_exact_at(
-                        bytemuck::cast_slice_mut(&mut r),
-                        self.data_start + i as u64 * rec,
-                    )
-                    .map_err(|e| self.err(e))?;
+                    f.read_exact_at(r.as_mut_bytes(), self.data_start + i as u64 * rec)
+                        .map_err(|e| self.err(e))?;
                     total = total.wrapping_add(sum(&r));
                 }
                 Ok(total)
@@ -366,7 +363,7 @@ impl<const W: usize> Bench<W> {
                         .seek(SeekFrom::Start(self.data_start + i as u64 * rec))
                         .map_err(|e| self.err(e))?;
                     reader
-                        .read_exact(bytemuck::cast_slice_mut(&mut r))
+                        .read_exact(r.as_mut_bytes())
                         .map_err(|e| self.err(e))?;
                     total = total.wrapping_add(sum(&r));
                 }
@@ -416,7 +413,7 @@ impl<const W: usize> Bench<W> {
         let seconds = self.time(exp(slow), "random_write/pwrite", || {
             for &i in slow {
                 let r = with_gen(i, 2);
-                f.write_all_at(bytemuck::cast_slice(&r), self.data_start + i as u64 * rec)
+                f.write_all_at(r.as_bytes(), self.data_start + i as u64 * rec)
                     .map_err(|e| self.err(e))?;
             }
             Ok(slow.len() as u64)
@@ -439,7 +436,7 @@ impl<const W: usize> Bench<W> {
         let mut r: Rec<W> = [0; W];
         for &i in idx.iter().step_by(997) {
             f.read_exact_at(
-                bytemuck::cast_slice_mut(&mut r),
+                r.as_mut_bytes(),
                 self.data_start + i as u64 * Self::RECORD as u64,
             )
             .map_err(|e| self.err(e))?;
@@ -520,7 +517,7 @@ impl<const W: usize> Bench<W> {
             let f = File::create(&raw).map_err(|e| self.err(e))?;
             let mut w = BufWriter::new(f);
             for i in 0..n {
-                w.write_all(bytemuck::cast_slice(&record::<W>(i)))
+                w.write_all(record::<W>(i).as_bytes())
                     .map_err(|e| self.err(e))?;
             }
             w.flush().map_err(|e| self.err(e))?;

@@ -14,6 +14,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use recmap::{Access, Advice, MapOptions};
+use zerocopy::IntoBytes;
 
 use crate::workloads::sum;
 
@@ -148,7 +149,7 @@ pub fn run(
         while at < end {
             let n = ((end - at) as usize).min(buf.len() * 8);
             let chunk = &mut buf[..n / 8];
-            f.read_exact_at(bytemuck::cast_slice_mut(chunk), at)
+            f.read_exact_at(chunk.as_mut_bytes(), at)
                 .map_err(|e| e.to_string())?;
             total = total.wrapping_add(sum(chunk));
             at += n as u64;
@@ -193,11 +194,8 @@ pub fn run(
             let mut r = vec![0u64; words_per];
             let mut total = 0u64;
             for &i in indices {
-                f.read_exact_at(
-                    bytemuck::cast_slice_mut(&mut r),
-                    data_start + (i * record) as u64,
-                )
-                .map_err(|e| e.to_string())?;
+                f.read_exact_at(r.as_mut_bytes(), data_start + (i * record) as u64)
+                    .map_err(|e| e.to_string())?;
                 total = total.wrapping_add(sum(&r));
             }
             Ok(total)

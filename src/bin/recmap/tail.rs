@@ -8,11 +8,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use recmap::{Record, Table};
+use recmap::Table;
 
 /// A record that carries the moment it was written.
-#[derive(Record, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
+#[recmap::record]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Stamp {
     index: u64,
     written_ns: u64,

@@ -1,4 +1,5 @@
 #[derive(recmap::Record)]
+#[repr(C)]
 struct Trade {
     id: u64,
     price: f64,

@@ -1,0 +1,6 @@
+#[recmap::record(krate = "recmap")]
+struct Tick {
+    t: u64,
+}
+
+fn main() {}
