@@ -1,16 +1,48 @@
-//! The benchmark workloads' fixtures, one copy for both measurers: `recmap bench` (which
-//! includes this file with `#[path]`) and the criterion benches (through `common`). A file of
-//! records of `W` u64 words where record `i` holds the words `i*W .. i*W + W`, the random
-//! indices every random-access method reads, and the checksums each method must produce
-//! before its time counts.
+//! The benchmark workloads, one copy for both measurers: `recmap bench` (the reporter, which
+//! includes this file with `#[path]`) and the criterion benches (the statistics, through
+//! `common`). A number in the README and a criterion figure therefore time the same code.
+//!
+//! The file: a table of records of `W` u64 words where record `i` holds the words
+//! `i*W .. i*W + W`. Each kernel below is the timed part of one method of one workload: it
+//! takes what was prepared outside the timing (open files, indices, buffers) and returns a
+//! checksum, which the caller compares with the expected one before it reports a time.
 #![allow(dead_code)]
+
+use std::fs::File;
+use std::hint::black_box;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use recmap::view::Gather;
+use recmap::{ReadOnly, Table, TableOptions};
+use zerocopy::IntoBytes;
 
 /// A record of `W` u64 words.
 pub type Rec<const W: usize> = [u64; W];
 
+/// What a kernel can fail with: an I/O or recmap error, said as the error says it.
+pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
 /// Record `i`: the words `i*W .. i*W + W`.
+#[inline]
 pub fn record<const W: usize>(i: usize) -> Rec<W> {
-    std::array::from_fn(|j| (i * W + j) as u64)
+    record_of_generation::<W>(i, 0)
+}
+
+/// Record `i` as the random-write workload writes it in generation `generation`: each word
+/// plus `generation`.
+///
+/// A plain loop: `[T; N]::map` was not inlined here (a call and copies per record, measured
+/// with perf), which made the mapped random-write kernel 1.5× slower than the same loop
+/// written in place.
+#[inline]
+pub fn record_of_generation<const W: usize>(i: usize, generation: u64) -> Rec<W> {
+    let mut r = [0u64; W];
+    for (j, w) in r.iter_mut().enumerate() {
+        *w = ((i * W + j) as u64).wrapping_add(generation);
+    }
+    r
 }
 
 /// The words' sum, wrapping: every workload's checksum.
@@ -45,5 +77,267 @@ pub fn expected_scan(words: u64) -> u64 {
         (words / 2).wrapping_mul(words.wrapping_sub(1))
     } else {
         words.wrapping_mul(words.saturating_sub(1) / 2)
+    }
+}
+
+/// The workloads' file: a table of `count` records at `path`, whose data starts at
+/// `data_start`.
+pub struct DataFile {
+    /// Where the table is.
+    pub path: PathBuf,
+    /// How many records it holds.
+    pub count: usize,
+    /// The byte offset of record 0 (the .npy header's length).
+    pub data_start: u64,
+}
+
+impl DataFile {
+    /// Writes records `0..count` to a new table at `path` (replacing any file there), telling
+    /// `progress` how many are written every 65,536 records.
+    pub fn create<const W: usize>(
+        path: &Path,
+        count: usize,
+        mut progress: impl FnMut(usize),
+    ) -> Result<DataFile> {
+        let mut t: Table<Rec<W>> = TableOptions::new()
+            .overwrite(true)
+            .capacity(count)
+            .create(path)?;
+        for i in 0..count {
+            t.push(record::<W>(i))?;
+            if i % 65_536 == 0 {
+                progress(i);
+            }
+        }
+        t.flush()?;
+        Ok(DataFile {
+            path: path.to_owned(),
+            count,
+            data_start: t.data_offset() as u64,
+        })
+    }
+
+    /// The byte offset of record `i` in the file.
+    pub fn offset<const W: usize>(&self, i: usize) -> u64 {
+        self.data_start + (i * W * 8) as u64
+    }
+
+    /// The records read into memory with one `read`: the in-memory baseline's data.
+    pub fn load<const W: usize>(&self) -> Result<Vec<Rec<W>>> {
+        let mut records: Vec<Rec<W>> = vec![[0; W]; self.count];
+        let mut f = File::open(&self.path)?;
+        f.seek(SeekFrom::Start(self.data_start))?;
+        f.read_exact(records.as_mut_bytes())?;
+        Ok(records)
+    }
+
+    /// The table, opened read-only: the mapped methods' view of the file.
+    pub fn open_table<const W: usize>(&self) -> Result<Table<Rec<W>, ReadOnly>> {
+        Ok(Table::open_read(&self.path)?)
+    }
+}
+
+/// Sum every word of the file.
+pub mod scan {
+    use super::*;
+
+    /// In place: over a mapped table (`&table`), or over the records in memory.
+    pub fn records<const W: usize>(records: &[Rec<W>]) -> u64 {
+        sum(records.as_flattened())
+    }
+
+    /// `read` into `buf` (its size is the read size), from the data's start to its end.
+    pub fn read<const W: usize>(file: &DataFile, buf: &mut [u64]) -> Result<u64> {
+        let mut f = File::open(&file.path)?;
+        f.seek(SeekFrom::Start(file.data_start))?;
+        let (mut left, mut total) = (file.count * W * 8, 0u64);
+        while left > 0 {
+            let n = left.min(buf.len() * 8);
+            let chunk = &mut buf[..n / 8];
+            f.read_exact(chunk.as_mut_bytes())?;
+            total = total.wrapping_add(sum(chunk));
+            left -= n;
+        }
+        Ok(total)
+    }
+
+    /// A `BufReader`, one record per `read_exact`.
+    pub fn bufreader<const W: usize>(file: &DataFile) -> Result<u64> {
+        let mut f = BufReader::new(File::open(&file.path)?);
+        f.seek(SeekFrom::Start(file.data_start))?;
+        let mut rec: Rec<W> = [0; W];
+        let mut total = 0u64;
+        for _ in 0..file.count {
+            f.read_exact(rec.as_mut_bytes())?;
+            total = total.wrapping_add(sum(&rec));
+        }
+        Ok(total)
+    }
+}
+
+/// Read the records at random indices.
+pub mod random_read {
+    use super::*;
+
+    /// `records[i]` in a loop: over a mapped table (`&table`), or over the records in memory.
+    pub fn index_loop<const W: usize>(records: &[Rec<W>], idx: &[usize]) -> u64 {
+        idx.iter().fold(0u64, |a, &i| {
+            a.wrapping_add(records.get(i).map_or(0, |r| sum(black_box(r))))
+        })
+    }
+
+    /// All the indices in one call (`Gather::gather_into`, prefetching) into `out` (at least
+    /// `idx.len()` records), then summed.
+    pub fn gather<const W: usize>(
+        records: &[Rec<W>],
+        idx: &[usize],
+        out: &mut [Rec<W>],
+    ) -> Result<u64> {
+        records.gather_into(idx, out)?;
+        Ok(out[..idx.len()]
+            .iter()
+            .fold(0u64, |a, r| a.wrapping_add(sum(black_box(r)))))
+    }
+
+    /// One `pread` per record.
+    pub fn pread<const W: usize>(file: &DataFile, f: &File, idx: &[usize]) -> Result<u64> {
+        let mut r: Rec<W> = [0; W];
+        let mut total = 0u64;
+        for &i in idx {
+            f.read_exact_at(r.as_mut_bytes(), file.offset::<W>(i))?;
+            total = total.wrapping_add(sum(&r));
+        }
+        Ok(total)
+    }
+
+    /// A `BufReader`: seek, then `read_exact`, per record.
+    pub fn bufreader<const W: usize>(
+        file: &DataFile,
+        reader: &mut BufReader<File>,
+        idx: &[usize],
+    ) -> Result<u64> {
+        let mut r: Rec<W> = [0; W];
+        let mut total = 0u64;
+        for &i in idx {
+            reader.seek(SeekFrom::Start(file.offset::<W>(i)))?;
+            reader.read_exact(r.as_mut_bytes())?;
+            total = total.wrapping_add(sum(&r));
+        }
+        Ok(total)
+    }
+}
+
+/// Rewrite the records at random indices in place, as generation `generation`; each kernel
+/// returns how many it wrote, and [`check`](random_write::check) reads them back.
+pub mod random_write {
+    use super::*;
+
+    /// Stores into a mapped table's records (`table.as_mut_slice()`).
+    pub fn mapped<const W: usize>(records: &mut [Rec<W>], idx: &[usize], generation: u64) -> u64 {
+        let mut written = 0;
+        for &i in idx {
+            if let Some(r) = records.get_mut(i) {
+                *r = record_of_generation::<W>(i, generation);
+                written += 1;
+            }
+        }
+        written
+    }
+
+    /// One `pwrite` per record, to `f` (the file, opened for writing).
+    pub fn pwrite<const W: usize>(
+        file: &DataFile,
+        f: &File,
+        idx: &[usize],
+        generation: u64,
+    ) -> Result<u64> {
+        for &i in idx {
+            let r = record_of_generation::<W>(i, generation);
+            f.write_all_at(r.as_bytes(), file.offset::<W>(i))?;
+        }
+        Ok(idx.len() as u64)
+    }
+
+    /// Reads every `step`-th of the records at `idx` back with `pread`: each must be of
+    /// generation `generation`.
+    pub fn check<const W: usize>(
+        file: &DataFile,
+        idx: &[usize],
+        step: usize,
+        generation: u64,
+    ) -> Result<()> {
+        let f = File::open(&file.path)?;
+        let mut r: Rec<W> = [0; W];
+        for &i in idx.iter().step_by(step.max(1)) {
+            f.read_exact_at(r.as_mut_bytes(), file.offset::<W>(i))?;
+            if r != record_of_generation::<W>(i, generation) {
+                return Err(format!("record {i} does not hold what was written").into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Append records `0..n` to a new file; each kernel ends with the data in the page cache
+/// (a table's `flush`, a `BufWriter`'s `flush`: neither msyncs nor fsyncs) and returns how
+/// many records the file then holds.
+pub mod append {
+    use super::*;
+
+    /// `push` through a table in the `ReadWrite` role (`Table::create`).
+    pub fn table<const W: usize>(path: &Path, n: usize) -> Result<u64> {
+        let _ = std::fs::remove_file(path);
+        let mut t: Table<Rec<W>> = Table::create(path)?;
+        for i in 0..n {
+            t.push(record::<W>(i))?;
+        }
+        t.flush()?;
+        Ok(t.len() as u64)
+    }
+
+    /// `push` through a table in the `Append` role (`Table::create_append`).
+    pub fn appender<const W: usize>(path: &Path, n: usize) -> Result<u64> {
+        let _ = std::fs::remove_file(path);
+        let mut t = Table::<Rec<W>>::create_append(path)?;
+        for i in 0..n {
+            t.push(record::<W>(i))?;
+        }
+        t.flush()?;
+        Ok(t.len() as u64)
+    }
+
+    /// `extend_from_slice` of `batch` in slices of 4,096 records through an `Append` table.
+    pub fn appender_slices<const W: usize>(path: &Path, batch: &[Rec<W>]) -> Result<u64> {
+        let _ = std::fs::remove_file(path);
+        let mut t = Table::<Rec<W>>::create_append(path)?;
+        for chunk in batch.chunks(4096) {
+            t.extend_from_slice(chunk)?;
+        }
+        t.flush()?;
+        Ok(t.len() as u64)
+    }
+
+    /// `write_all` of each record through a `BufWriter` to a raw file.
+    pub fn bufwriter<const W: usize>(path: &Path, n: usize) -> Result<u64> {
+        let mut w = BufWriter::new(File::create(path)?);
+        for i in 0..n {
+            w.write_all(record::<W>(i).as_bytes())?;
+        }
+        w.flush()?;
+        Ok(std::fs::metadata(path)?.len() / (W * 8) as u64)
+    }
+
+    /// The table at `path` holds exactly records `0..n` (checked: its length and last record).
+    pub fn check_table<const W: usize>(path: &Path, n: usize) -> Result<()> {
+        let t = Table::<Rec<W>>::open_read(path)?;
+        if t.len() != n || (n > 0 && t.last() != Some(&record::<W>(n - 1))) {
+            return Err(format!(
+                "{}: holds {} records, not the {n} appended",
+                path.display(),
+                t.len()
+            )
+            .into());
+        }
+        Ok(())
     }
 }

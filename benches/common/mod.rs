@@ -1,38 +1,30 @@
-//! Fixtures of the criterion benches: the shared workloads' records, indices and checksums
-//! (`benches/workloads.rs`, the same file `recmap bench` uses) at 64-byte records, and a table
-//! file of known contents.
+//! What the criterion benches share: the workloads and their kernels (`benches/workloads.rs`,
+//! the same file `recmap bench` runs), at 64-byte records.
 #![allow(dead_code, unused_imports)]
 
 #[path = "../workloads.rs"]
-mod workloads;
+pub mod workloads;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use recmap::{Table, TableOptions};
+pub use workloads::{DataFile, indices, sum};
 
-pub use workloads::{indices, sum};
+/// The records' size in u64 words: 64-byte records.
+pub const W: usize = 8;
 
 /// A 64-byte record; record `i` holds the words `8i .. 8i + 8`.
-pub type Rec = workloads::Rec<8>;
+pub type Rec = workloads::Rec<W>;
 
 pub fn record(i: usize) -> Rec {
-    workloads::record::<8>(i)
+    workloads::record::<W>(i)
 }
 
-/// A table of `n` records in `dir`; returns its path and data offset.
-pub fn table_file(dir: &Path, n: usize) -> (PathBuf, u64) {
-    let path = dir.join("bench.npy");
-    let mut t: Table<Rec> = TableOptions::new()
-        .overwrite(true)
-        .capacity(n)
-        .create(&path)
-        .unwrap();
-    t.extend((0..n).map(record)).unwrap();
-    t.shrink_to_fit().unwrap();
-    (path, t.data_offset() as u64)
+/// A table of `n` records in `dir`.
+pub fn table_file(dir: &Path, n: usize) -> DataFile {
+    DataFile::create::<W>(&dir.join("bench.npy"), n, |_| {}).unwrap()
 }
 
 /// The checksum every random-read method must produce for `idx`.
 pub fn expected(idx: &[usize]) -> u64 {
-    workloads::expected_records::<8>(idx)
+    workloads::expected_records::<W>(idx)
 }

@@ -5,8 +5,9 @@ mod bench;
 mod cold;
 mod decode;
 mod inspect;
+mod report;
 mod tail;
-// One copy of the workloads' fixtures for this command and the criterion benches.
+// The workloads and their kernels, one copy for this command and the criterion benches.
 #[path = "../../../benches/workloads.rs"]
 mod workloads;
 
