@@ -1,5 +1,6 @@
 //! Layout descriptions of [`Record`](crate::Record) types, and their numpy dtypes.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
 /// The layout of a [`Record`](crate::Record) type, as numpy would describe it.
@@ -57,6 +58,17 @@ pub enum ScalarKind {
     Float,
 }
 
+impl ScalarKind {
+    /// numpy's kind character: `i`, `u` or `f`.
+    pub(crate) const fn code(self) -> char {
+        match self {
+            ScalarKind::Int => 'i',
+            ScalarKind::Uint => 'u',
+            ScalarKind::Float => 'f',
+        }
+    }
+}
+
 /// The byte order of a [`Dtype::Scalar`].
 ///
 /// ```
@@ -89,6 +101,15 @@ impl ByteOrder {
     } else {
         ByteOrder::Big
     };
+
+    /// numpy's byte-order character: `<`, `>` or `|`.
+    pub(crate) const fn code(self) -> char {
+        match self {
+            ByteOrder::Little => '<',
+            ByteOrder::Big => '>',
+            ByteOrder::NotApplicable => '|',
+        }
+    }
 }
 
 /// One field of a [`Dtype::Struct`].
@@ -183,17 +204,7 @@ impl Dtype {
     pub fn type_str(&self) -> Option<String> {
         match *self {
             Dtype::Scalar { kind, size, order } => {
-                let order = match order {
-                    ByteOrder::Little => '<',
-                    ByteOrder::Big => '>',
-                    ByteOrder::NotApplicable => '|',
-                };
-                let kind = match kind {
-                    ScalarKind::Int => 'i',
-                    ScalarKind::Uint => 'u',
-                    ScalarKind::Float => 'f',
-                };
-                Some(format!("{order}{kind}{size}"))
+                Some(format!("{}{}{size}", order.code(), kind.code()))
             }
             Dtype::Void(size) => Some(format!("|V{size}")),
             Dtype::Array { .. } | Dtype::Struct(_) => None,
@@ -219,48 +230,86 @@ impl Dtype {
     /// ```
     pub fn descr(&self) -> String {
         let mut out = String::new();
-        self.write_descr(&mut out);
+        write_descr(&mut out, self);
         out
     }
+}
 
-    fn write_descr(&self, out: &mut String) {
-        let (base, shape) = self.base_and_shape();
-        if shape.is_empty() {
-            base.write_base_descr(out);
-        } else {
+/// One node of a dtype tree as numpy's `descr` literal shows it. [`Dtype`] (a Rust record's
+/// layout) and the format layer's `NpyDtype` (what a file says) are both such trees, so
+/// [`write_descr`] is the one printer of both.
+pub(crate) enum DescrNode<'a, T: ?Sized> {
+    /// A type string such as `<u8` or `|V3`.
+    Scalar(Cow<'a, str>),
+    /// A subarray: its element type (never itself a subarray, for `Dtype`) and shape.
+    Array(&'a T, Cow<'a, [usize]>),
+    /// Named fields, in order.
+    Struct(Vec<(&'a str, &'a T)>),
+}
+
+/// A dtype tree that [`write_descr`] can print.
+pub(crate) trait DescrTree {
+    /// This node, as the printer sees it.
+    fn descr_node(&self) -> DescrNode<'_, Self>;
+}
+
+impl DescrTree for Dtype {
+    fn descr_node(&self) -> DescrNode<'_, Dtype> {
+        match self {
+            Dtype::Struct(fields) => {
+                DescrNode::Struct(fields.iter().map(|f| (f.name, f.dtype)).collect())
+            }
+            Dtype::Array { .. } => {
+                // numpy describes nested arrays as one subarray of the innermost type.
+                let (base, shape) = self.base_and_shape();
+                DescrNode::Array(base, Cow::Owned(shape))
+            }
+            Dtype::Scalar { .. } | Dtype::Void(_) => {
+                DescrNode::Scalar(Cow::Owned(self.type_str().unwrap_or_default()))
+            }
+        }
+    }
+}
+
+/// numpy's `descr` literal: `'<u8'`, `('<f4', (4,))`, `[('id', '<u8'), ('v', '<f4', (4,))]`.
+pub(crate) fn write_descr<T: DescrTree + ?Sized>(out: &mut String, dtype: &T) {
+    match dtype.descr_node() {
+        DescrNode::Scalar(text) => {
+            let _ = write!(out, "'{text}'");
+        }
+        DescrNode::Array(elem, shape) => {
             out.push('(');
-            base.write_base_descr(out);
+            write_descr(out, elem);
             out.push_str(", ");
             write_shape(out, &shape);
             out.push(')');
         }
-    }
-
-    /// A scalar, void or struct (never an array).
-    fn write_base_descr(&self, out: &mut String) {
-        match self {
-            Dtype::Struct(fields) => {
-                out.push('[');
-                for (i, f) in fields.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    let (base, shape) = f.dtype.base_and_shape();
-                    let _ = write!(out, "('{}', ", f.name);
-                    base.write_base_descr(out);
-                    if !shape.is_empty() {
-                        out.push_str(", ");
-                        write_shape(out, &shape);
-                    }
-                    out.push(')');
+        DescrNode::Struct(fields) => {
+            out.push('[');
+            for (i, (name, field)) in fields.into_iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
                 }
-                out.push(']');
+                write_field(out, name, field);
             }
-            other => {
-                let _ = write!(out, "'{}'", other.type_str().unwrap_or_default());
-            }
+            out.push(']');
         }
     }
+}
+
+/// One field of a struct's `descr`: `('name', '<u8')`, or `('name', '<f4', (4,))` for a
+/// subarray.
+pub(crate) fn write_field<T: DescrTree + ?Sized>(out: &mut String, name: &str, dtype: &T) {
+    let _ = write!(out, "('{name}', ");
+    match dtype.descr_node() {
+        DescrNode::Array(elem, shape) => {
+            write_descr(out, elem);
+            out.push_str(", ");
+            write_shape(out, &shape);
+        }
+        DescrNode::Scalar(_) | DescrNode::Struct(_) => write_descr(out, dtype),
+    }
+    out.push(')');
 }
 
 /// A Python tuple: `(4,)`, `(2, 4)`.

@@ -1,11 +1,12 @@
 //! [`NpyDtype`]: a .npy `descr` — parsed from the header's literal, built from a Rust
 //! record's [`Dtype`], printed back in numpy's notation, compared field by field.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use super::literal::Literal;
 use super::problem::{HeaderProblem, malformed, printable};
-use crate::dtype::{ByteOrder, Dtype, ScalarKind};
+use crate::dtype::{DescrNode, DescrTree, Dtype, write_descr, write_field};
 
 /// The owned form of a .npy `descr`: what numpy stores, independent of any Rust type.
 ///
@@ -66,19 +67,7 @@ impl NpyDtype {
             Dtype::Scalar { .. } | Dtype::Void(_) => {
                 let text = dtype.type_str().unwrap_or_default();
                 let (order, kind, size) = match *dtype {
-                    Dtype::Scalar { kind, size, order } => (
-                        match order {
-                            ByteOrder::Little => '<',
-                            ByteOrder::Big => '>',
-                            ByteOrder::NotApplicable => '|',
-                        },
-                        match kind {
-                            ScalarKind::Int => 'i',
-                            ScalarKind::Uint => 'u',
-                            ScalarKind::Float => 'f',
-                        },
-                        size,
-                    ),
+                    Dtype::Scalar { kind, size, order } => (order.code(), kind.code(), size),
                     _ => ('|', 'V', dtype.size()),
                 };
                 NpyDtype::Scalar {
@@ -317,36 +306,30 @@ impl NpyDtype {
 }
 
 fn field_text(name: &str, dtype: &NpyDtype) -> String {
-    match dtype {
-        NpyDtype::Array { elem, shape } => format!("('{name}', {elem}, {})", shape_text(shape)),
-        other => format!("('{name}', {other})"),
+    let mut out = String::new();
+    write_field(&mut out, name, dtype);
+    out
+}
+
+impl DescrTree for NpyDtype {
+    fn descr_node(&self) -> DescrNode<'_, NpyDtype> {
+        match self {
+            NpyDtype::Scalar { text, .. } => DescrNode::Scalar(Cow::Borrowed(text)),
+            NpyDtype::Array { elem, shape } => DescrNode::Array(elem, Cow::Borrowed(shape)),
+            NpyDtype::Struct(fields) => {
+                DescrNode::Struct(fields.iter().map(|(n, d)| (n.as_str(), d)).collect())
+            }
+        }
     }
 }
 
-fn shape_text(shape: &[usize]) -> String {
-    let mut s = String::new();
-    crate::dtype::write_shape(&mut s, shape);
-    s
-}
-
 /// The Python literal numpy writes for this dtype (`'<u8'`, `[('a', '<u4'), ...]`,
-/// `('<f4', (3,))` for a top-level subarray).
+/// `('<f4', (3,))` for a top-level subarray); the same printer as [`Dtype::descr`].
 impl fmt::Display for NpyDtype {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            NpyDtype::Scalar { text, .. } => write!(f, "'{text}'"),
-            NpyDtype::Array { elem, shape } => write!(f, "({elem}, {})", shape_text(shape)),
-            NpyDtype::Struct(fields) => {
-                f.write_str("[")?;
-                for (i, (name, d)) in fields.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    f.write_str(&field_text(name, d))?;
-                }
-                f.write_str("]")
-            }
-        }
+        let mut out = String::new();
+        write_descr(&mut out, self);
+        f.write_str(&out)
     }
 }
 
