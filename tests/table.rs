@@ -1,5 +1,8 @@
 //! `Table<T>`: records, growth, commit points in the file's bytes, locks, and every refusal
 //! of a bad file — each with its exact error, each leaving the file byte-for-byte unchanged.
+//!
+//! (Over 600 lines: every way a file can be refused is its own test with the exact error and
+//! the file's bytes compared after; splitting them by topic would scatter the refusals.)
 
 mod common;
 
