@@ -420,3 +420,84 @@ fn info_of_a_directory_that_is_not_a_dataset() {
         "{out}"
     );
 }
+
+/// A Fortran-order file whose one record is 70 MB (sparse on disk): `dump` would gather each
+/// record into memory, so it refuses in one line before printing anything, in both formats
+/// (the record is under the CSV and JSON limits, so this is the refusal that speaks).
+#[test]
+fn dump_refuses_a_fortran_order_record_too_large_to_gather() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wide.npy");
+    let dict = "{'descr': '|S100', 'fortran_order': True, 'shape': (1, 700000), }";
+    let unpadded = 10 + dict.len() + 1;
+    let text = format!(
+        "{dict}{}\n",
+        " ".repeat(unpadded.next_multiple_of(64) - unpadded)
+    );
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&u16::try_from(text.len()).unwrap().to_le_bytes());
+    bytes.extend_from_slice(text.as_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(bytes.len() as u64 + 70_000_000).unwrap();
+
+    for format in ["csv", "json"] {
+        let out = recmap(&["dump", "--format", format, s(&path)]);
+        assert!(!out.status.success(), "{format}: dump succeeded");
+        assert!(out.stdout.is_empty(), "{format}: printed before refusing");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(
+            err,
+            format!(
+                "recmap: {}: a Fortran-order record of 70000000 bytes is too large to gather\n",
+                path.display()
+            )
+        );
+    }
+    // `info` reads only the header: it describes the file.
+    let out = ok(&["info", s(&path)]);
+    assert!(out.contains("Fortran"), "{out}");
+}
+
+/// `bench --peers` where the peers cannot run (here: the script is missing) says so in one
+/// line and still reports recmap's own workloads.
+#[test]
+fn bench_peers_without_the_peers_says_so_and_runs_its_own_workloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_recmap"))
+        .args([
+            "bench",
+            "--size",
+            "1MiB",
+            "--json",
+            "--peers",
+            "--dir",
+            s(dir.path()),
+        ])
+        .env("RECMAP_PEERS_SCRIPT", dir.path().join("no-such-peers.py"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let said = if common::python3_with_numpy().is_some() {
+        format!(
+            "{} not found",
+            dir.path().join("no-such-peers.py").display()
+        )
+    } else {
+        "python3 with numpy not found".to_owned()
+    };
+    assert!(
+        stderr.contains(&format!(
+            "recmap bench --peers: {said}; ran recmap's own workloads only"
+        )),
+        "{stderr}"
+    );
+    assert!(stdout.contains("\"method\": \"gather\""), "{stdout}");
+    assert!(!stdout.contains("numpy_take"), "{stdout}");
+}
