@@ -31,6 +31,15 @@ struct Aligned {
     x: u64,
 }
 
+/// Other derives may come before the attribute, and doc comments and visibility stay.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[recmap::record]
+pub struct DeriveFirst {
+    /// A documented field.
+    pub a: u32,
+    b: f32,
+}
+
 #[recmap::record(crate = "recmap")]
 struct Renamed {
     x: u32,
@@ -57,4 +66,6 @@ fn main() {
     assert_eq!(Aligned::DTYPE.size(), 8);
     assert_eq!(Renamed::DTYPE.descr(), "[('x', '<u4')]");
     assert_eq!(ByHand::FIELDS[1].offset, 2);
+    let d = DeriveFirst::default();
+    assert_eq!((d, DeriveFirst::FIELDS[1].name), (DeriveFirst { a: 0, b: 0.0 }, "b"));
 }
