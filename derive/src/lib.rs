@@ -7,8 +7,9 @@
 //! `#[derive(Record)]`. zerocopy's derives prove that bytes may be viewed as the struct;
 //! `#[derive(Record)]` describes it. On a struct, at compile time, they:
 //! - require `#[repr(C)]` or `#[repr(transparent)]`, and refuse generics, enums, unions,
-//!   references, pointers, `bool`, `char`, slices, tuples and empty structs, with an error at
-//!   the offending item (the attribute checks these before it adds zerocopy's derives, so
+//!   references, pointers, `bool`, `char`, slices, tuples, heap-owning std types (`String`,
+//!   `Vec<T>`, `Box<T>`, …), `Option<T>`, cells and empty structs, with an error at the
+//!   offending item (the attribute checks these before it adds zerocopy's derives, so
 //!   the error is recmap's alone);
 //! - require every field to be a `recmap::Record` (a trait-bound error at the field's type);
 //! - refuse implicit padding, naming the field to follow with an explicit `_pad: [u8; N]`
@@ -358,6 +359,43 @@ fn check_field_type(ty: &Type) -> syn::Result<()> {
             "a Record cannot hold `char`: not every u32 is a valid char; use `u32` and \
              `char::from_u32`",
         ),
+        Type::Path(path) if path.qself.is_none() => match std_owner(&path.path) {
+            Some(message) => refuse(&message),
+            None => Ok(()),
+        },
         _ => Ok(()),
     }
+}
+
+/// A message for the standard types that own or point to memory elsewhere, or hold invalid
+/// bit patterns — the common mistakes, refused here in one line rather than by a dozen trait
+/// errors from zerocopy's derives. Generic ones are matched only with their arguments
+/// (`Vec<u8>`, not a user's record named `Cell`), as no derived record is generic.
+fn std_owner(path: &syn::Path) -> Option<String> {
+    let last = path.segments.last()?;
+    let name = last.ident.to_string();
+    let generic = !matches!(last.arguments, syn::PathArguments::None);
+    let why = match (name.as_str(), generic) {
+        ("String" | "PathBuf" | "OsString" | "CString", false) => {
+            "its bytes live on the heap, and a file can hold only the pointer; use a fixed-size \
+             byte array such as `[u8; 32]`"
+        }
+        ("Vec" | "VecDeque" | "HashMap" | "BTreeMap" | "HashSet" | "BTreeSet", true) => {
+            "its items live on the heap, and a file can hold only the pointer; use an array \
+             `[T; N]` and a length field"
+        }
+        ("Box" | "Rc" | "Arc", true) => {
+            "a pointer means nothing in a file; store the value itself, or an index or offset"
+        }
+        ("Option", true) => {
+            "not every bit pattern is a valid `Option`; use a sentinel value, or a `u8` flag \
+             field beside the value"
+        }
+        ("Cell" | "RefCell" | "UnsafeCell", true) => {
+            "interior mutability cannot be viewed in place; a mapped record is changed through \
+             `&mut`"
+        }
+        _ => return None,
+    };
+    Some(format!("a Record cannot hold `{name}`: {why}"))
 }

@@ -20,6 +20,8 @@ fn ui() {
         "char_field",
         "tuple_field",
         "not_a_record",
+        "string_field",
+        "std_fields",
         "padding",
         "tail_padding",
         "empty",

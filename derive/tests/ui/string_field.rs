@@ -1,0 +1,7 @@
+#[recmap::record]
+struct Named {
+    id: u64,
+    name: String,
+}
+
+fn main() {}
