@@ -367,8 +367,8 @@ fn check_field_type(ty: &Type) -> syn::Result<()> {
     }
 }
 
-/// A message for the standard types that own or point to memory elsewhere, or hold invalid
-/// bit patterns — the common mistakes, refused here in one line rather than by a dozen trait
+/// A message for the standard types that own or point to memory elsewhere, hold invalid
+/// bit patterns or change size between machines — the common mistakes, refused here in one line rather than by a dozen trait
 /// errors from zerocopy's derives. Generic ones are matched only with their arguments
 /// (`Vec<u8>`, not a user's record named `Cell`), as no derived record is generic.
 fn std_owner(path: &syn::Path) -> Option<String> {
@@ -390,6 +390,10 @@ fn std_owner(path: &syn::Path) -> Option<String> {
         ("Option", true) => {
             "not every bit pattern is a valid `Option`; use a sentinel value, or a `u8` flag \
              field beside the value"
+        }
+        ("usize" | "isize", false) => {
+            "its size depends on the machine, and a file must read the same everywhere; use \
+             `u64` or `i64` (numpy `<u8` / `<i8`)"
         }
         ("Cell" | "RefCell" | "UnsafeCell", true) => {
             "interior mutability cannot be viewed in place; a mapped record is changed through \

@@ -14,6 +14,11 @@ struct Shared {
     next: std::sync::Arc<u64>,
 }
 
+#[recmap::record]
+struct Counted {
+    n: usize,
+}
+
 // A user's own record named like a std type, without generic arguments, is accepted.
 #[recmap::record]
 struct Cell {
