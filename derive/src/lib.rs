@@ -359,7 +359,7 @@ fn check_field_type(ty: &Type) -> syn::Result<()> {
             "a Record cannot hold `char`: not every u32 is a valid char; use `u32` and \
              `char::from_u32`",
         ),
-        Type::Path(path) if path.qself.is_none() => match std_owner(&path.path) {
+        Type::Path(path) if path.qself.is_none() => match known_non_record(&path.path) {
             Some(message) => refuse(&message),
             None => Ok(()),
         },
@@ -367,11 +367,12 @@ fn check_field_type(ty: &Type) -> syn::Result<()> {
     }
 }
 
-/// A message for the standard types that own or point to memory elsewhere, hold invalid
-/// bit patterns or change size between machines — the common mistakes, refused here in one line rather than by a dozen trait
-/// errors from zerocopy's derives. Generic ones are matched only with their arguments
-/// (`Vec<u8>`, not a user's record named `Cell`), as no derived record is generic.
-fn std_owner(path: &syn::Path) -> Option<String> {
+/// A message for the standard types that own or point to memory elsewhere, hold invalid bit
+/// patterns or change size between machines — the common mistakes, refused here in one line
+/// rather than by a dozen trait errors from zerocopy's derives. Generic ones are matched only
+/// with their arguments (`Vec<u8>`, not a user's record named `Cell`), as no derived record
+/// is generic.
+fn known_non_record(path: &syn::Path) -> Option<String> {
     let last = path.segments.last()?;
     let name = last.ident.to_string();
     let generic = !matches!(last.arguments, syn::PathArguments::None);
