@@ -428,18 +428,11 @@ fn info_of_a_directory_that_is_not_a_dataset() {
 fn dump_refuses_a_fortran_order_record_too_large_to_gather() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("wide.npy");
-    let dict = "{'descr': '|S100', 'fortran_order': True, 'shape': (1, 700000), }";
-    let unpadded = 10 + dict.len() + 1;
-    let text = format!(
-        "{dict}{}\n",
-        " ".repeat(unpadded.next_multiple_of(64) - unpadded)
-    );
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend_from_slice(&u16::try_from(text.len()).unwrap().to_le_bytes());
-    bytes.extend_from_slice(text.as_bytes());
+    let text = "{'descr': '|S100', 'fortran_order': True, 'shape': (1, 700000), }";
+    let (bytes, header_len) = common::npy_v1(text.as_bytes(), 64, &[]);
     std::fs::write(&path, &bytes).unwrap();
     let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
-    file.set_len(bytes.len() as u64 + 70_000_000).unwrap();
+    file.set_len(header_len as u64 + 70_000_000).unwrap();
 
     for format in ["csv", "json"] {
         let out = recmap(&["dump", "--format", format, s(&path)]);
@@ -500,4 +493,21 @@ fn bench_peers_without_the_peers_says_so_and_runs_its_own_workloads() {
     );
     assert!(stdout.contains("\"method\": \"gather\""), "{stdout}");
     assert!(!stdout.contains("numpy_take"), "{stdout}");
+}
+
+/// `info DIR` sums the partitions' counts without overflow, even when zero-sized records let
+/// each file claim 2^63 − 1 of them (three such files used to panic).
+#[test]
+fn info_of_a_dataset_whose_counts_overflow_u64() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "{'descr': '|V0', 'fortran_order': False, 'shape': (9223372036854775807,), }";
+    let (bytes, _) = common::npy_v1(text.as_bytes(), 64, &[]);
+    for name in ["a.npy", "b.npy", "c.npy"] {
+        std::fs::write(dir.path().join(name), &bytes).unwrap();
+    }
+    let out = ok(&["info", s(dir.path())]);
+    assert!(
+        out.contains("partitions:   3") && out.contains("records:      27670116110564327421"),
+        "{out}"
+    );
 }

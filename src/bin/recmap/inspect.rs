@@ -72,7 +72,8 @@ fn dataset(dir: &Path) -> Result<(), String> {
     }
     let mut rows = Vec::new();
     let mut first: Option<(recmap::npy::NpyDtype, Vec<u64>, String)> = None;
-    let mut total = 0u64;
+    // Counts are u64 and zero-sized records can claim up to 2^63 each: sum in u128.
+    let mut total = 0u128;
     for path in &paths {
         let (_, header) = open(path)?;
         let name = path
@@ -98,7 +99,7 @@ fn dataset(dir: &Path) -> Result<(), String> {
             }
             Some(_) => {}
         }
-        total += header.count();
+        total += u128::from(header.count());
         rows.push((name, header.count()));
     }
     let (dtype, dims, _) = first.unwrap_or_else(|| unreachable!("at least one partition"));
