@@ -95,8 +95,10 @@ fn record_attributes(
         check_repr(input)?;
     }
     let path_text = krate.map_or_else(|| "::recmap".to_owned(), syn::LitStr::value);
-    let path: syn::Path = syn::parse_str(&path_text)
-        .map_err(|e| syn::Error::new(krate.map_or(e.span(), syn::LitStr::span), e))?;
+    let path = match krate {
+        Some(text) => parse_crate_path(text)?,
+        None => syn::parse_quote!(::recmap),
+    };
     let zerocopy_path = format!("{path_text}::__private::zerocopy");
     let zc = quote!(#path::__private::zerocopy);
     let record_crate = krate.map(|k| quote!(#[record(crate = #k)]));
@@ -292,7 +294,7 @@ fn crate_path(input: &DeriveInput) -> syn::Result<syn::Path> {
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("crate") {
                 let text: syn::LitStr = meta.value()?.parse()?;
-                path = text.parse()?;
+                path = parse_crate_path(&text)?;
                 Ok(())
             } else {
                 Err(meta.error("unknown record attribute: the only one is `crate = \"path\"`"))
@@ -300,6 +302,20 @@ fn crate_path(input: &DeriveInput) -> syn::Result<syn::Path> {
         })?;
     }
     Ok(path)
+}
+
+/// The path in `crate = "..."`, or an error at it that says what is expected.
+fn parse_crate_path(text: &syn::LitStr) -> syn::Result<syn::Path> {
+    text.parse().map_err(|e| {
+        syn::Error::new(
+            text.span(),
+            format!(
+                "`crate = \"{}\"` is not a path ({e}): name where recmap is, such as \"rm\" \
+                 for a renamed dependency or \"crate::reexported::recmap\"",
+                text.value()
+            ),
+        )
+    })
 }
 
 /// `#[repr(C)]` or `#[repr(transparent)]` must be present (`packed`/`align` may accompany C).

@@ -27,6 +27,7 @@ fn ui() {
         "empty",
         "unknown_attr",
         "unknown_arg",
+        "bad_crate_path",
     ] {
         t.compile_fail(format!("tests/ui/{case}.rs"));
     }
