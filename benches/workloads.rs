@@ -148,6 +148,9 @@ pub mod scan {
 
     /// `read` into `buf` (its size is the read size), from the data's start to its end.
     pub fn read<const W: usize>(file: &DataFile, buf: &mut [u64]) -> Result<u64> {
+        if buf.is_empty() {
+            return Err("scan::read needs a buffer of at least one word".into());
+        }
         let mut f = File::open(&file.path)?;
         f.seek(SeekFrom::Start(file.data_start))?;
         let (mut left, mut total) = (file.count * W * 8, 0u64);
