@@ -2,6 +2,7 @@
 //! record's [`Dtype`], printed back in numpy's notation, compared field by field.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 
 use super::literal::Literal;
@@ -191,9 +192,11 @@ impl NpyDtype {
                 for item in items {
                     fields.push(Self::field(item)?);
                 }
-                for (i, (name, _)) in fields.iter().enumerate() {
-                    // numpy refuses a name twice; unnamed ('') padding may repeat.
-                    if !name.is_empty() && fields[..i].iter().any(|(n, _)| n == name) {
+                // numpy refuses a name twice; unnamed ('') padding may repeat. One pass with a
+                // set: a header may list a million fields.
+                let mut seen = HashSet::with_capacity(fields.len());
+                for (name, _) in &fields {
+                    if !name.is_empty() && !seen.insert(name.as_str()) {
                         return Err(malformed(&format!(
                             "names the field '{}' twice in 'descr'",
                             printable(name)
@@ -344,5 +347,64 @@ pub(super) fn int_tuple(lit: &Literal) -> Option<Vec<u64>> {
             .collect(),
         Literal::Int(n, _) => Some(vec![*n]),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::npy::Header;
+
+    /// A format 2.0 file (4-byte header length) with `descr` and one record of `size` bytes.
+    fn npy_v2(descr: &str, size: usize) -> Vec<u8> {
+        let text = format!("{{'descr': {descr}, 'fortran_order': False, 'shape': (1,), }}");
+        let total = (12 + text.len() + 1).div_ceil(64) * 64;
+        let mut out = b"\x93NUMPY\x02\x00".to_vec();
+        out.extend_from_slice(&u32::try_from(total - 12).unwrap().to_le_bytes());
+        out.extend_from_slice(text.as_bytes());
+        out.resize(total - 1, b' ');
+        out.push(b'\n');
+        out.resize(total + size, 0);
+        out
+    }
+
+    fn fields(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("('f{i}', '|u1')")).collect()
+    }
+
+    /// The duplicate-name check is one pass: a million fields parse (it was quadratic, and
+    /// 100,000 fields took seconds). Not timed: a slow machine must not fail it.
+    #[test]
+    fn a_million_fields_parse() {
+        let n = 1_000_000;
+        let header = Header::parse(&npy_v2(&format!("[{}]", fields(n).join(", ")), n)).unwrap();
+        let NpyDtype::Struct(parsed) = &header.dtype else {
+            panic!("not a struct: {:?}", header.dtype);
+        };
+        assert_eq!(parsed.len(), n);
+        assert_eq!(parsed[n - 1].0, format!("f{}", n - 1));
+        assert_eq!(header.dtype.size(), n);
+    }
+
+    #[test]
+    fn a_name_twice_is_refused_and_padding_may_repeat() {
+        let twice = |descr: &str| Header::parse(&npy_v2(descr, 64)).unwrap_err();
+        assert_eq!(
+            twice("[('a', '<u4'), ('b', '<u4'), ('a', '<u2')]"),
+            HeaderProblem::Malformed {
+                what: "names the field 'a' twice in 'descr'".into()
+            }
+        );
+        // The last of a million fields repeats the first.
+        let mut many = fields(1_000_000);
+        many.push("('f0', '|u1')".into());
+        assert_eq!(
+            twice(&format!("[{}]", many.join(", "))),
+            HeaderProblem::Malformed {
+                what: "names the field 'f0' twice in 'descr'".into()
+            }
+        );
+        let padded = "[('a', '<u4'), ('', '|V4'), ('b', '<u4'), ('', '|V4')]";
+        assert_eq!(Header::parse(&npy_v2(padded, 16)).unwrap().dtype.size(), 16);
     }
 }
