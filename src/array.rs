@@ -1,7 +1,6 @@
 //! Layer 3, beside tables: [`Array`], one fixed-shape `.npy` file of any rank — what
 //! `np.lib.format.open_memmap` is in Python — with its shape and order read from the file.
 
-use std::fs::OpenOptions;
 use std::marker::PhantomData;
 use std::path::Path;
 
@@ -128,17 +127,12 @@ impl<E: Record> Array<E> {
                 offset: header.len() as u64,
                 len: len as u64,
             })?;
-        // Claim the name first, so an existing file is never touched.
-        OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(path)
-            .map_err(|e| Error::io(Some(path), "create", e))?;
-        let mut map = MapOptions::new()
+        // Complete (header written, space reserved) and locked before its name appears; an
+        // existing file is never touched, and a failure leaves no file behind.
+        let map = MapOptions::new()
             .access(Access::Write)
             .len(file_len)
-            .open(path)?;
-        map.write_at(0, &header)?;
+            .create_new_with(path, true, |map| map.write_at(0, &header))?;
         Array::from_parts(map, header.len(), shape.to_vec(), fortran)
     }
 

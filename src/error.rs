@@ -184,6 +184,20 @@ pub enum Error {
         what: &'static str,
     },
 
+    /// A table was used to write from a process that did not open it: the child of a
+    /// `fork()`, which shares the parent's file and locks but not its count. Open the table
+    /// again in the child.
+    #[error(
+        "{}: this table was opened in another process (before a fork); open it again in this one to {op}",
+        path.display()
+    )]
+    Forked {
+        /// The table's file.
+        path: PathBuf,
+        /// The refused operation, e.g. `"push"`, `"flush"`.
+        op: &'static str,
+    },
+
     /// A byte length is not a whole number of values of the viewed type.
     #[error("{len} bytes are not a whole number of {elem_size}-byte values")]
     SizeMismatch {
@@ -236,6 +250,7 @@ impl Error {
             | Error::Misaligned { .. }
             | Error::SizeMismatch { .. } => io::ErrorKind::InvalidInput,
             Error::Unsupported { .. } => io::ErrorKind::Unsupported,
+            Error::Forked { .. } => io::ErrorKind::PermissionDenied,
             Error::HardLinked { .. } => io::ErrorKind::InvalidInput,
         }
     }

@@ -1,5 +1,8 @@
 //! The operating system below memmap2: page size, space allocation, byte-range locks,
-//! indivisible 16-byte loads and stores, and futexes — every raw system call of the crate.
+//! indivisible 16-byte loads and stores, futexes, files made without a name and linked into
+//! place, and fork detection — every raw system call of the crate.
+
+use std::os::fd::AsRawFd;
 
 /// The size of a virtual-memory page in bytes (Python's `mmap.PAGESIZE`).
 ///
@@ -37,7 +40,6 @@ pub fn allocation_granularity() -> usize {
 /// On error the file may have grown part of the way; the caller decides whether to cut it
 /// back.
 pub(crate) fn allocate(file: &std::fs::File, from: u64, to: u64) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
     if to <= from {
         return Ok(());
     }
@@ -86,23 +88,12 @@ pub(crate) fn byte_lock(
     exclusive: Option<bool>,
     wait: bool,
 ) -> std::io::Result<bool> {
-    use std::os::fd::AsRawFd;
-    let kind = match exclusive {
-        Some(true) => libc::F_WRLCK,
-        Some(false) => libc::F_RDLCK,
-        None => libc::F_UNLCK,
-    };
-    // SAFETY: `flock` is a plain C struct of integers, for which all-zero is a valid value.
-    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
-    lock.l_type = kind as libc::c_short;
-    lock.l_whence = libc::SEEK_SET as libc::c_short;
-    lock.l_start = byte as libc::off_t;
-    lock.l_len = 1;
     let cmd = if wait {
         libc::F_OFD_SETLKW
     } else {
         libc::F_OFD_SETLK
     };
+    let mut lock = byte_flock(byte, exclusive);
     loop {
         // SAFETY: `lock` is a valid, initialised `flock` that lives across the call (OFD
         // commands require `l_pid == 0`, which zeroing gave); the descriptor belongs to `file`.
@@ -119,41 +110,103 @@ pub(crate) fn byte_lock(
     }
 }
 
+/// Whether some other open file holds an *exclusive* lock on the one byte at `byte`
+/// (`F_OFD_GETLK`); locks of `file` itself never count.
+pub(crate) fn byte_locked_exclusively(file: &std::fs::File, byte: i64) -> std::io::Result<bool> {
+    let mut lock = byte_flock(byte, Some(false));
+    // SAFETY: as in `byte_lock`; `F_OFD_GETLK` only writes into `lock`.
+    let rc = unsafe {
+        libc::fcntl(
+            file.as_raw_fd(),
+            libc::F_OFD_GETLK,
+            &mut lock as *mut libc::flock,
+        )
+    };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(lock.l_type == libc::F_WRLCK as libc::c_short)
+}
+
+/// A `flock` record for one byte: write (`Some(true)`), read (`Some(false)`) or unlock.
+fn byte_flock(byte: i64, exclusive: Option<bool>) -> libc::flock {
+    let kind = match exclusive {
+        Some(true) => libc::F_WRLCK,
+        Some(false) => libc::F_RDLCK,
+        None => libc::F_UNLCK,
+    };
+    // SAFETY: `flock` is a plain C struct of integers, for which all-zero is a valid value.
+    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+    lock.l_type = kind as libc::c_short;
+    lock.l_whence = libc::SEEK_SET as libc::c_short;
+    lock.l_start = byte as libc::off_t;
+    lock.l_len = 1;
+    lock
+}
+
 /// Loads 16 bytes at `ptr` as one indivisible read: another process storing 16 bytes there
 /// with [`store16`] is seen either wholly before or wholly after its store, never half.
 ///
-/// x86-64 processors with AVX guarantee that aligned 16-byte SSE loads and stores are atomic
-/// (Intel SDM vol. 3A §9.1.1, AMD APM vol. 2 §7.3.2); [`has_atomic16`] checks for AVX.
+/// x86-64 processors with AVX guarantee that aligned 16-byte `MOVDQA` loads and stores are
+/// atomic (Intel SDM vol. 3A §9.1.1, AMD APM vol. 2 §7.3.2); [`has_atomic16`] checks for AVX.
+///
+/// The load is **one `movdqa` instruction by construction**: it is written in inline
+/// assembly, which the compiler may neither split, repeat, nor merge with another load (the
+/// block is not `pure`), so the caller's copy of the 16 bytes — the futex word included — is
+/// the one the instruction read. `tests/instructions.rs` disassembles this function in the
+/// test binary (`objdump -d -C`) and checks for exactly one 16-byte load; by hand:
+/// `objdump -d -C target/debug/deps/instructions-* | grep -A8 'recmap::sys::load16>:'`.
 ///
 /// # Safety
 ///
 /// `ptr` is 16-byte aligned and points at 16 readable bytes of a live mapping, and
 /// [`has_atomic16`] returned `true`.
 #[cfg(target_arch = "x86_64")]
+#[inline(never)]
 pub(crate) unsafe fn load16(ptr: *const u8) -> [u8; 16] {
-    use std::arch::x86_64::{__m128i, _mm_load_si128};
-    // SAFETY: the caller promises alignment and 16 readable bytes; SSE2 is part of x86-64.
-    let v = unsafe { _mm_load_si128(ptr.cast::<__m128i>()) };
+    use std::arch::x86_64::__m128i;
+    let v: __m128i;
+    // SAFETY: the caller promises alignment (which `movdqa` needs, or it faults) and 16
+    // readable bytes; the instruction writes only the output register. `readonly`: it stores
+    // to no memory; not `pure`, so it is executed exactly once, where it is written.
+    unsafe {
+        std::arch::asm!(
+            "movdqa {v}, xmmword ptr [{p}]",
+            p = in(reg) ptr,
+            v = out(xmm_reg) v,
+            options(nostack, preserves_flags, readonly),
+        );
+    }
     std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
     // SAFETY: `__m128i` and `[u8; 16]` are both 16 plain bytes with no invalid values.
     unsafe { std::mem::transmute::<__m128i, [u8; 16]>(v) }
 }
 
-/// Stores 16 bytes at `ptr` as one indivisible write, after every store this thread made
-/// before it (release order); see [`load16`].
+/// Stores 16 bytes at `ptr` as one indivisible write (one `movdqa` instruction, in inline
+/// assembly as [`load16`] is), after every store this thread made before it (release order).
 ///
 /// # Safety
 ///
 /// `ptr` is 16-byte aligned and points at 16 writable bytes of a live mapping that no
 /// reference in this process covers, and [`has_atomic16`] returned `true`.
 #[cfg(target_arch = "x86_64")]
+#[inline(never)]
 pub(crate) unsafe fn store16(ptr: *mut u8, bytes: [u8; 16]) {
-    use std::arch::x86_64::{__m128i, _mm_store_si128};
+    use std::arch::x86_64::__m128i;
     std::sync::atomic::fence(std::sync::atomic::Ordering::Release);
     // SAFETY: `[u8; 16]` and `__m128i` are both 16 plain bytes with no invalid values.
     let v = unsafe { std::mem::transmute::<[u8; 16], __m128i>(bytes) };
-    // SAFETY: the caller promises alignment, 16 writable bytes and no aliasing reference.
-    unsafe { _mm_store_si128(ptr.cast::<__m128i>(), v) }
+    // SAFETY: the caller promises alignment, 16 writable bytes and no aliasing reference. The
+    // block may write memory (no `nomem`/`readonly`), so the compiler keeps every earlier
+    // store before it, as the release fence asks.
+    unsafe {
+        std::arch::asm!(
+            "movdqa xmmword ptr [{p}], {v}",
+            p = in(reg) ptr,
+            v = in(xmm_reg) v,
+            options(nostack, preserves_flags),
+        );
+    }
 }
 
 /// Whether [`load16`] and [`store16`] are indivisible on this processor.
@@ -235,4 +288,206 @@ pub(crate) fn prefetch(ptr: *const u8) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = ptr;
+}
+
+static FORKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+extern "C" fn count_fork_in_child() {
+    // Async-signal-safe: one atomic add, no allocation, no lock.
+    FORKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// How many times this process's ancestry has forked since recmap first asked: a value that
+/// differs in a child created by `fork()` from the one its parent saw before the fork (a
+/// `pthread_atfork` child handler, registered once, counts). A table remembers it at open
+/// and refuses to write when it changes. Costs one relaxed atomic load.
+pub(crate) fn fork_generation() -> u64 {
+    static REGISTER: std::sync::Once = std::sync::Once::new();
+    REGISTER.call_once(|| {
+        // SAFETY: registers a handler that only performs an atomic add, which is safe to run
+        // in the child of a fork; the function pointer is `'static`.
+        unsafe {
+            libc::pthread_atfork(None, None, Some(count_fork_in_child));
+        }
+    });
+    FORKS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A new file that has no name yet (`O_TMPFILE`) in `dir`, or — where the file system cannot
+/// make one — a new file under a hidden temporary name, removed again if it is dropped before
+/// [`NewFile::link`] gives it its real name. Either way no other process can open it by the
+/// final name until it is complete.
+pub(crate) struct NewFile {
+    pub(crate) file: std::fs::File,
+    /// The hidden name of a file that `O_TMPFILE` could not make; `None` once linked.
+    temp_name: Option<std::path::PathBuf>,
+}
+
+impl NewFile {
+    /// Makes the file in `dir`, readable and writable by this process, with the permissions
+    /// a new file gets from `open` (0666 less the umask).
+    pub(crate) fn in_dir(dir: &std::path::Path) -> std::io::Result<NewFile> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let dir = if dir.as_os_str().is_empty() {
+            std::path::Path::new(".")
+        } else {
+            dir
+        };
+        // O_TMPFILE needs /proc to be linked without privileges (open(2), "O_TMPFILE").
+        if std::path::Path::new("/proc/self/fd").is_dir() {
+            let unnamed = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .mode(0o666)
+                .custom_flags(libc::O_TMPFILE)
+                .open(dir);
+            match unnamed {
+                Ok(file) => {
+                    return Ok(NewFile {
+                        file,
+                        temp_name: None,
+                    });
+                }
+                // The file system (or kernel) has no O_TMPFILE: use a hidden name instead.
+                Err(e)
+                    if matches!(
+                        e.raw_os_error(),
+                        Some(libc::EOPNOTSUPP) | Some(libc::EISDIR) | Some(libc::EINVAL)
+                    ) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        loop {
+            let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let name = dir.join(format!(".recmap-new-{}-{n}", std::process::id()));
+            match std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .mode(0o666)
+                .open(&name)
+            {
+                Ok(file) => {
+                    return Ok(NewFile {
+                        file,
+                        temp_name: Some(name),
+                    });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Gives the file the name `path`: atomically, and only if `path` does not exist
+    /// (`AlreadyExists` otherwise) — or, with `replace`, over whatever `path` names.
+    pub(crate) fn link(&mut self, path: &std::path::Path, replace: bool) -> std::io::Result<()> {
+        use std::os::unix::ffi::OsStrExt;
+        let c = |p: &std::path::Path| {
+            std::ffi::CString::new(p.as_os_str().as_bytes())
+                .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))
+        };
+        let target = c(path)?;
+        match self.temp_name.take() {
+            None if replace => {
+                // An unnamed file can only be linked to a free name: link it to a hidden one,
+                // then rename that over the target.
+                let mut hidden = NewFile::hidden_name_beside(path);
+                while hidden.exists() {
+                    hidden = NewFile::hidden_name_beside(path);
+                }
+                self.link_unnamed(&c(&hidden)?)?;
+                self.temp_name = Some(hidden.clone());
+                std::fs::rename(&hidden, path)?;
+                self.temp_name = None;
+                Ok(())
+            }
+            None => self.link_unnamed(&target),
+            Some(temp) if replace => match std::fs::rename(&temp, path) {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    self.temp_name = Some(temp);
+                    Err(e)
+                }
+            },
+            Some(temp) => {
+                let from = c(&temp)?;
+                // SAFETY: both paths are valid NUL-terminated C strings that outlive the call.
+                let rc = unsafe {
+                    libc::renameat2(
+                        libc::AT_FDCWD,
+                        from.as_ptr(),
+                        libc::AT_FDCWD,
+                        target.as_ptr(),
+                        libc::RENAME_NOREPLACE,
+                    )
+                };
+                if rc == 0 {
+                    return Ok(());
+                }
+                let err = std::io::Error::last_os_error();
+                let res = if matches!(err.raw_os_error(), Some(libc::EINVAL) | Some(libc::ENOSYS)) {
+                    // No RENAME_NOREPLACE here: `link` refuses an existing name just as well.
+                    std::fs::hard_link(&temp, path)
+                } else {
+                    Err(err)
+                };
+                let _ = std::fs::remove_file(&temp);
+                res
+            }
+        }
+    }
+
+    fn link_unnamed(&self, target: &std::ffi::CStr) -> std::io::Result<()> {
+        let proc_path = std::ffi::CString::new(format!("/proc/self/fd/{}", self.file.as_raw_fd()))
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+        // SAFETY: both paths are valid NUL-terminated C strings that outlive the call;
+        // `linkat` through /proc with AT_SYMLINK_FOLLOW is how open(2) documents naming an
+        // O_TMPFILE file. It fails with EEXIST if `target` exists.
+        let rc = unsafe {
+            libc::linkat(
+                libc::AT_FDCWD,
+                proc_path.as_ptr(),
+                libc::AT_FDCWD,
+                target.as_ptr(),
+                libc::AT_SYMLINK_FOLLOW,
+            )
+        };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        }
+    }
+
+    fn hidden_name_beside(path: &std::path::Path) -> std::path::PathBuf {
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        path.with_file_name(format!(".{name}.recmap-new-{}-{n}", std::process::id()))
+    }
+}
+
+impl Drop for NewFile {
+    fn drop(&mut self) {
+        // Never linked: take the hidden name away again (an unnamed file simply vanishes).
+        if let Some(name) = self.temp_name.take() {
+            let _ = std::fs::remove_file(name);
+        }
+    }
+}
+
+/// Makes the directory entries of `dir` durable (`fsync` of the directory), so that a name
+/// just linked or renamed there survives a machine crash.
+pub(crate) fn sync_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let dir = if dir.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        dir
+    };
+    std::fs::File::open(dir)?.sync_all()
 }

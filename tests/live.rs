@@ -39,14 +39,22 @@ fn roles_lock_each_other_as_documented() {
     assert!(locked(Table::<u64>::open_append(&path).unwrap_err()));
     assert!(locked(Table::<u64>::open(&path).unwrap_err()));
     assert!(locked(Map::open(&path, Access::Write).unwrap_err()));
-    // A read-only Map is a reader like any other.
-    assert_eq!(
-        Map::open(&path, Access::Read).unwrap().len(),
-        std::fs::metadata(&path).unwrap().len() as usize
-    );
+    // A plain Map (Read or Copy) hands out `&[u8]` over the whole file, which the appender
+    // keeps storing into: refused while it appends.
+    for access in [Access::Read, Access::Copy] {
+        assert!(matches!(
+            Map::open(&path, access).unwrap_err(),
+            Error::Locked { ref path, exclusive: false } if path.ends_with("t.npy")
+        ));
+    }
 
-    // With the appender gone, readers still exclude a ReadWrite table but not an appender.
+    // With the appender gone, readers still exclude a ReadWrite table but not an appender;
+    // a plain Map reads beside table readers, and then keeps an appender out.
     drop(appender);
+    let m = Map::open(&path, Access::Read).unwrap();
+    assert_eq!(m.len(), std::fs::metadata(&path).unwrap().len() as usize);
+    assert!(locked(Table::<u64>::open_append(&path).unwrap_err()));
+    drop(m);
     assert!(matches!(
         Table::<u64>::open(&path).unwrap_err(),
         Error::Locked {

@@ -577,11 +577,13 @@ fn locks_are_real_os_locks_seen_by_other_processes() {
     };
     let dir = tempfile::tempdir().unwrap();
     let path = file_with(&dir, "f", b"abc");
-    // A Python process takes flock(LOCK_EX), says so, and holds it until its stdin closes.
+    // A Python process takes a POSIX record lock on the whole file (`lockf(LOCK_EX)`, which
+    // covers every offset, recmap's lock bytes included), says so, and holds it until its
+    // stdin closes.
     let mut child = python
         .args([
             "-c",
-            "import fcntl, sys\nf = open(sys.argv[1], 'r+b')\nfcntl.flock(f, fcntl.LOCK_EX)\n\
+            "import fcntl, sys\nf = open(sys.argv[1], 'r+b')\nfcntl.lockf(f, fcntl.LOCK_EX)\n\
              print('locked', flush=True)\nsys.stdin.read()",
             path.to_str().unwrap(),
         ])

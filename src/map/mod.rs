@@ -10,6 +10,7 @@
 //!   `std::io` trait impls.
 
 mod cursor;
+mod lock;
 mod options;
 
 use std::fmt;
@@ -22,6 +23,7 @@ use memmap2::{Mmap, MmapMut};
 
 use crate::error::{Error, Result};
 
+pub(crate) use lock::{Role, Wait};
 pub use memmap2::Advice;
 pub use options::MapOptions;
 
@@ -150,6 +152,9 @@ pub struct Map {
     pos: usize,
     /// Whether dropping the map msyncs it (tables have their own commit points instead).
     flush_on_drop: bool,
+    /// The directory in which this map made its file's name (`MapOptions::create`), until
+    /// that directory entry is made durable (`sync_name`).
+    unsynced_name: std::sync::Mutex<Option<PathBuf>>,
 }
 
 impl Map {
@@ -246,6 +251,7 @@ impl Map {
             offset: 0,
             pos: 0,
             flush_on_drop: false,
+            unsynced_name: std::sync::Mutex::new(None),
         })
     }
 
@@ -274,6 +280,7 @@ impl Map {
             offset: 0,
             pos: 0,
             flush_on_drop: true,
+            unsynced_name: std::sync::Mutex::new(None),
         })
     }
 
@@ -440,7 +447,10 @@ impl Map {
 
     /// Writes modified pages back to the file and waits until that is done (`msync`).
     ///
-    /// Read-only, copy-on-write and anonymous maps have nothing to write back: `Ok(())`.
+    /// Read-only, copy-on-write and anonymous maps have nothing to write back: `Ok(())`. The
+    /// first flush of a map that created its file ([`Map::create`], [`MapOptions::create`])
+    /// also makes the file's name durable (`fsync` of the directory), so that a machine crash
+    /// after it cannot lose the file the flushed bytes live in.
     ///
     /// # Errors
     ///
@@ -458,9 +468,10 @@ impl Map {
     /// ```
     pub fn flush(&self) -> Result<()> {
         match self.flushable() {
-            Some(m) => m.flush().map_err(|e| self.err("flush", e)),
-            None => Ok(()),
+            Some(m) => m.flush().map_err(|e| self.err("flush", e))?,
+            None => return Ok(()),
         }
+        self.sync_name()
     }
 
     /// Starts writing modified pages back to the file without waiting for it.
@@ -680,10 +691,9 @@ impl Map {
         };
         let old_end = end_of(self.offset, region.len())?;
         let new_end = end_of(self.offset, new_len)?;
-        if let Err(e) = crate::sys::write_zeros(file, old_end, new_end) {
-            let _ = file.set_len(old_end);
-            return Err(Error::io(path, "grow", e));
-        }
+        // On a full disk the file keeps whatever part of the zeros was written: readers in
+        // other processes may have mapped it, and a file that readers map never shrinks.
+        crate::sys::write_zeros(file, old_end, new_end).map_err(|e| Error::io(path, "grow", e))?;
         // SAFETY: the lock that made this map safe is still held through `self.file`; the file
         // now covers `new_len` bytes, so the grown mapping has no page past its end.
         let moved = unsafe { region.remap(new_len, memmap2::RemapOptions::new().may_move(true)) };
@@ -843,6 +853,25 @@ impl Map {
     /// The open file behind the map (`None` for anonymous maps).
     pub(crate) fn file(&self) -> Option<&File> {
         self.file.as_ref()
+    }
+
+    /// Makes the directory entry of a file this map created durable (once; later calls do
+    /// nothing): after it, a machine crash cannot lose the file's name.
+    pub(crate) fn sync_name(&self) -> Result<()> {
+        let mut unsynced = self.unsynced_name.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(dir) = unsynced.as_deref() {
+            crate::sys::sync_dir(dir).map_err(|e| Error::io(Some(dir), "sync the directory", e))?;
+            *unsynced = None;
+        }
+        Ok(())
+    }
+
+    /// Whether another open file holds this file as an appender right now.
+    pub(crate) fn appender_present(&self) -> Result<bool> {
+        match &self.file {
+            Some(f) => lock::appender_present(f).map_err(|e| self.err("query the locks of", e)),
+            None => Ok(false),
+        }
     }
 
     /// Stops `Drop` from msyncing: the owner commits explicitly.

@@ -1,10 +1,12 @@
 //! [`MapOptions`]: how to open a [`Map`], and the only place recmap asks memmap2 to map a file.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, OpenOptions};
 use std::path::Path;
+use std::time::Duration;
 
 use memmap2::MmapOptions;
 
+use super::lock::{self, Role, Wait};
 use super::{Access, Map, Region};
 use crate::error::{Error, Result};
 
@@ -31,11 +33,11 @@ pub struct MapOptions {
     offset: u64,
     len: Option<usize>,
     populate: bool,
-    wait_for_lock: bool,
+    wait: Wait,
     create: bool,
-    /// A `Write` map under a *shared* lock: the table's append mode, whose exclusion from
-    /// other writers is a byte-range lock the table takes itself.
-    shared_write_lock: bool,
+    /// The lock role, when a table asks for one other than its access mode's (an appender's
+    /// `Write` map, a reader's `Read` map that may coexist with it).
+    role: Option<Role>,
 }
 
 impl Default for MapOptions {
@@ -63,9 +65,9 @@ impl MapOptions {
             offset: 0,
             len: None,
             populate: false,
-            wait_for_lock: false,
+            wait: Wait::No,
             create: false,
-            shared_write_lock: false,
+            role: None,
         }
     }
 
@@ -161,7 +163,35 @@ impl MapOptions {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn wait_for_lock(&mut self, wait: bool) -> &mut Self {
-        self.wait_for_lock = wait;
+        self.wait = if wait { Wait::Forever } else { Wait::No };
+        self
+    }
+
+    /// Waits at most `timeout` for a conflicting lock to be released, then fails with
+    /// [`Error::Locked`] (overrides [`wait_for_lock`](MapOptions::wait_for_lock)).
+    ///
+    /// A writer that waits is not starved by readers that keep coming: from the moment it
+    /// starts waiting, new readers wait behind it (see the [safety model](Map#safety-model)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use recmap::{Access, Error, MapOptions};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("data.bin");
+    /// # std::fs::write(&path, b"abc")?;
+    /// let _reader = MapOptions::new().open(&path)?;
+    /// let err = MapOptions::new()
+    ///     .access(Access::Write)
+    ///     .lock_timeout(Duration::from_millis(20))
+    ///     .open(&path)
+    ///     .unwrap_err();
+    /// assert!(matches!(err, Error::Locked { exclusive: true, .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn lock_timeout(&mut self, timeout: Duration) -> &mut Self {
+        self.wait = Wait::For(timeout);
         self
     }
 
@@ -243,27 +273,55 @@ impl MapOptions {
         self.open_file(path.as_ref(), false)
     }
 
-    /// The body of `open`/`open_unlocked`. Without `lock`, the caller of `open_unlocked` has
-    /// made the promise that the lock would otherwise keep.
-    /// Takes a shared lock even for `Access::Write` (see `shared_write_lock`).
-    pub(crate) fn shared_write_lock(&mut self, shared: bool) -> &mut Self {
-        self.shared_write_lock = shared;
+    /// Holds the file in `role` instead of the one `access` implies (crate-only: the table
+    /// roles).
+    pub(crate) fn role(&mut self, role: Role) -> &mut Self {
+        self.role = Some(role);
         self
     }
 
+    /// How long to wait for a conflicting lock (crate-only: the tables' options).
+    pub(crate) fn wait(&mut self, wait: Wait) -> &mut Self {
+        self.wait = wait;
+        self
+    }
+
+    /// The lock role a map with these options holds.
+    fn lock_role(&self) -> Role {
+        self.role.unwrap_or(match self.access {
+            Access::Write => Role::Exclusive,
+            Access::Read | Access::Copy => Role::Shared,
+        })
+    }
+
+    /// The body of `open`/`open_unlocked`. Without `lock`, the caller of `open_unlocked` has
+    /// made the promise that the lock would otherwise keep.
     fn open_file(&self, path: &Path, lock: bool) -> Result<Map> {
         let writable = self.access == Access::Write;
         let file = loop {
-            let file = OpenOptions::new()
-                .read(true)
-                .write(writable)
-                .create(writable && self.create)
-                .open(path)
-                .map_err(|e| Error::io(Some(path), "open", e))?;
+            let opened = OpenOptions::new().read(true).write(writable).open(path);
+            let file = match opened {
+                Ok(file) => file,
+                // A new file is made complete under no name and then linked into place, so no
+                // other process ever sees it half-made; if another process linked one first,
+                // open that.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && writable && self.create => {
+                    match self.create_new_with(path, lock, |_| Ok(())) {
+                        Err(Error::Io { source, .. })
+                            if source.kind() == std::io::ErrorKind::AlreadyExists =>
+                        {
+                            continue;
+                        }
+                        res => return res,
+                    }
+                }
+                Err(e) => return Err(Error::io(Some(path), "open", e)),
+            };
+            refuse_directory(&file, path)?;
             if !lock {
                 break file;
             }
-            self.lock(&file, path)?;
+            lock::acquire(&file, path, self.lock_role(), self.wait)?;
             // A writer may have renamed a new file over this path while we waited for the
             // lock (a table's relayout): our lock would then be on the old, unlinked file.
             // Open the path again until the locked file is the one the path names.
@@ -287,6 +345,25 @@ impl MapOptions {
                 .checked_sub(self.offset)
                 .ok_or_else(|| past_end(0))?,
         };
+        let (end, len) = self.range(len)?;
+        if end > file_len {
+            if !writable {
+                return Err(past_end(len as u64));
+            }
+            // Real space, not a sparse hole: a full disk is an error now, not a SIGBUS later.
+            if let Err(e) = crate::sys::allocate(&file, file_len, end) {
+                // Only an exclusive holder may cut the file back: nobody else maps it.
+                if self.lock_role() == Role::Exclusive {
+                    let _ = file.set_len(file_len);
+                }
+                return Err(Error::io(Some(path), "extend", e));
+            }
+        }
+        self.map_file(file, Some(path), len)
+    }
+
+    /// The end offset and the length (as `usize`) of a map of `len` bytes at the offset.
+    fn range(&self, len: u64) -> Result<(u64, usize)> {
         let too_large = Error::TooLarge {
             offset: self.offset,
             len,
@@ -296,49 +373,144 @@ impl MapOptions {
             offset: self.offset,
             len,
         })?;
-        if end > file_len {
-            if !writable {
-                return Err(past_end(len as u64));
-            }
-            // Real space, not a sparse hole: a full disk is an error now, not a SIGBUS later.
-            if let Err(e) = crate::sys::allocate(&file, file_len, end) {
-                let _ = file.set_len(file_len);
-                return Err(Error::io(Some(path), "extend", e));
-            }
-        }
-        // SAFETY: with `lock`, this process holds the advisory lock on `file` (exclusive for
-        // Write, shared otherwise) and keeps it, through `file`, for the map's life, so no
-        // program honouring recmap's safety model writes or truncates the file meanwhile.
-        // Without `lock`, the caller of the `unsafe fn open_unlocked` promised the same.
+        Ok((end, len))
+    }
+
+    /// Maps `len` bytes of the (locked, or promised) `file`.
+    fn map_file(&self, file: File, path: Option<&Path>, len: usize) -> Result<Map> {
+        // SAFETY: with the lock, this process holds the role lock of the safety model on
+        // `file` (exclusive for Write; a role that no one who changes the mapped bytes
+        // coexists with otherwise) and keeps it, through `file`, for the map's life, so no
+        // program honouring recmap's locks writes or truncates the mapped bytes meanwhile.
+        // Without the lock, the caller of the `unsafe fn open_unlocked` promised the same; for
+        // a new file, no other process can reach it yet.
         let region = unsafe { map_region(&file, self.access, self.offset, len, self.populate) }
-            .map_err(|e| Error::io(Some(path), "map", e))?;
+            .map_err(|e| Error::io(path, "map", e))?;
         Ok(Map {
             region,
             access: self.access,
             file: Some(file),
-            path: Some(path.to_path_buf()),
+            path: path.map(Path::to_path_buf),
             offset: self.offset,
             pos: 0,
             flush_on_drop: true,
+            unsynced_name: std::sync::Mutex::new(None),
         })
     }
 
-    fn lock(&self, file: &File, path: &Path) -> Result<()> {
-        let exclusive = self.access == Access::Write && !self.shared_write_lock;
-        let res = match (exclusive, self.wait_for_lock) {
-            (true, true) => file.lock().map_err(TryLockError::Error),
-            (false, true) => file.lock_shared().map_err(TryLockError::Error),
-            (true, false) => file.try_lock(),
-            (false, false) => file.try_lock_shared(),
+    /// Makes a new file for a `Write` map, complete before anyone can see it: under no name
+    /// (or a hidden one) in `path`'s directory, locked in this map's role (with `lock`),
+    /// `offset + len` zero bytes of real space, mapped, filled by `init`, then linked to
+    /// `path` — refused with `AlreadyExists` if `path` exists, unless `replace`, which renames
+    /// it over whatever is there. A failure anywhere leaves no file behind. The directory
+    /// entry becomes durable at the map's first [`Map::sync_name`].
+    pub(crate) fn create_new_with(
+        &self,
+        path: &Path,
+        lock: bool,
+        init: impl FnOnce(&mut Map) -> Result<()>,
+    ) -> Result<Map> {
+        self.make_new(path, lock, false, init)
+    }
+
+    /// As [`create_new_with`](MapOptions::create_new_with), but the new file replaces the one
+    /// at `path`, if there is one: that one is first held exclusively (waiting as these
+    /// options say) unless the caller holds it already (`held`), so nobody is using it when it
+    /// goes, and its permissions pass to the new file. A symbolic link at `path` is followed:
+    /// its target is replaced.
+    pub(crate) fn replace_with(
+        &self,
+        path: &Path,
+        held: Option<&File>,
+        init: impl FnOnce(&mut Map) -> Result<()>,
+    ) -> Result<Map> {
+        let locked_here;
+        let old = match held {
+            Some(file) => file,
+            None => {
+                locked_here = loop {
+                    // Write access: an exclusive record lock needs it.
+                    let file = match OpenOptions::new().read(true).write(true).open(path) {
+                        Ok(file) => file,
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                            return self.make_new(path, true, false, init);
+                        }
+                        Err(e) => return Err(Error::io(Some(path), "open", e)),
+                    };
+                    refuse_directory(&file, path)?;
+                    lock::acquire(&file, path, Role::Exclusive, self.wait)?;
+                    if still_at_path(&file, path)? {
+                        break file;
+                    }
+                };
+                &locked_here
+            }
         };
-        match res {
-            Ok(()) => Ok(()),
-            Err(TryLockError::WouldBlock) => Err(Error::Locked {
-                path: path.to_path_buf(),
-                exclusive,
-            }),
-            Err(TryLockError::Error(e)) => Err(Error::io(Some(path), "lock", e)),
+        let target =
+            std::fs::canonicalize(path).map_err(|e| Error::io(Some(path), "resolve", e))?;
+        let permissions = old
+            .metadata()
+            .map_err(|e| Error::io(Some(path), "read the metadata of", e))?
+            .permissions();
+        let mut map = self.make_new(&target, true, true, |map| {
+            if let Some(file) = map.file() {
+                file.set_permissions(permissions)
+                    .map_err(|e| Error::io(Some(path), "copy the permissions to", e))?;
+            }
+            init(map)
+        })?;
+        map.path = Some(path.to_path_buf());
+        Ok(map)
+    }
+
+    fn make_new(
+        &self,
+        path: &Path,
+        lock: bool,
+        replace: bool,
+        init: impl FnOnce(&mut Map) -> Result<()>,
+    ) -> Result<Map> {
+        if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+            return Err(is_a_directory(path, "create"));
         }
+        let dir = path.parent().unwrap_or(Path::new(""));
+        let mut new =
+            crate::sys::NewFile::in_dir(dir).map_err(|e| Error::io(Some(path), "create", e))?;
+        if lock {
+            // Nobody else can open the file yet, so this never waits.
+            lock::acquire(&new.file, path, self.lock_role(), Wait::No)?;
+        }
+        let len = self.len.unwrap_or(0) as u64;
+        let (end, len) = self.range(len)?;
+        crate::sys::allocate(&new.file, 0, end).map_err(|e| Error::io(Some(path), "create", e))?;
+        let file = new
+            .file
+            .try_clone()
+            .map_err(|e| Error::io(Some(path), "create", e))?;
+        let mut map = self.map_file(file, None, len)?;
+        init(&mut map)?;
+        new.link(path, replace)
+            .map_err(|e| Error::io(Some(path), "create", e))?;
+        map.path = Some(path.to_path_buf());
+        map.unsynced_name = std::sync::Mutex::new(Some(dir.to_path_buf()));
+        Ok(map)
+    }
+}
+
+/// `Error::Io` of kind `IsADirectory` for `path`.
+fn is_a_directory(path: &Path, op: &'static str) -> Error {
+    Error::io(
+        Some(path),
+        op,
+        std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory"),
+    )
+}
+
+/// Refuses a directory (which opens, but cannot be mapped: "No such device").
+fn refuse_directory(file: &File, path: &Path) -> Result<()> {
+    match file.metadata() {
+        Ok(m) if m.is_dir() => Err(is_a_directory(path, "map")),
+        _ => Ok(()),
     }
 }
 

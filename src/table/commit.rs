@@ -52,7 +52,6 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::open::file_len_for;
 use super::{Append, Mode, ReadOnly, Table};
 use crate::error::{Error, Result};
 use crate::map::{Access, Map};
@@ -67,29 +66,9 @@ pub(super) const DEFAULT_SPIN: Duration = Duration::from_micros(50);
 /// went to sleep just before it would miss the wake; it then notices within this time.
 const MAX_SLEEP: Duration = Duration::from_millis(2);
 
-/// The byte an appender locks exclusively (an OFD lock): far past any data, so it never
-/// meets a lock someone takes on the records.
-const APPEND_LOCK_BYTE: i64 = i64::MAX - 1;
-
 /// Whether the count field is one that the 16-byte commit can publish.
 pub(super) fn publishable(field: &std::ops::Range<usize>) -> bool {
     field.len() >= COUNT_WIDTH && field.end.is_multiple_of(COMMIT_ALIGN)
-}
-
-/// Takes the appender's byte lock on the map's file.
-pub(super) fn lock_appender(map: &Map, path: &Path, wait: bool) -> Result<()> {
-    let file = map.file().ok_or(Error::ReadOnly {
-        access: map.access(),
-        op: "lock",
-    })?;
-    match crate::sys::byte_lock(file, APPEND_LOCK_BYTE, Some(true), wait) {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(Error::Locked {
-            path: path.to_path_buf(),
-            exclusive: true,
-        }),
-        Err(e) => Err(Error::io(Some(path), "lock", e)),
-    }
 }
 
 /// The count in a 16-byte block: spaces, then at least one digit, and nothing else.
@@ -108,15 +87,20 @@ fn parse_block(block: &[u8; 16]) -> Option<u64> {
 }
 
 /// Parses the header from a copy of its bytes (never from the live mapping, whose count an
-/// appender may be storing meanwhile) and returns it with the count to use: for a field the
-/// commit protocol publishes, the count from one indivisible load of it.
-pub(super) fn read_header(map: &Map, path: &Path) -> Result<(Header, usize)> {
+/// appender may be storing meanwhile) and returns it with the count to use — for a field the
+/// commit protocol publishes, the count from one indivisible load of it — after making sure
+/// the map covers every counted record (remapping if the file grew since it was mapped).
+///
+/// Only the header's own bytes are copied (the preamble announces how many), and the file's
+/// real length is read *after* the count: an appender grows the file before it publishes a
+/// count that needs the room, so a count is never judged against a stale length.
+pub(super) fn read_header(map: &mut Map, path: &Path) -> Result<(Header, usize)> {
     let bad = |problem| Error::BadHeader {
         path: path.to_path_buf(),
         problem,
     };
-    let file_len = map.len() as u64;
-    let mut want = map.len().min(1 << 16);
+    // Enough for every version's preamble; the parse then asks for exactly the rest.
+    let mut want = map.len().min(16);
     // A copy can catch the count in the middle of a store: digits of two values mixed.
     // That lasts nanoseconds, so a few attempts tell a torn copy from a broken file.
     let mut attempts = 0;
@@ -125,11 +109,16 @@ pub(super) fn read_header(map: &Map, path: &Path) -> Result<(Header, usize)> {
             .bytes_in(0..want)
             .map(<[u8]>::to_vec)
             .unwrap_or_default();
-        match Header::parse_prefix(&copy, file_len) {
+        // Not judged against a length here: the count in the copy may be newer than `map`.
+        match Header::parse_prefix(&copy, u64::MAX) {
             Ok(h) => break h,
-            Err(HeaderProblem::HeaderPastEnd { needed, .. })
-                if needed <= file_len && needed as usize > want =>
-            {
+            Err(HeaderProblem::HeaderPastEnd { needed, .. }) if needed as usize > want => {
+                if needed > map.len() as u64 {
+                    return Err(bad(HeaderProblem::HeaderPastEnd {
+                        needed,
+                        file_len: map.file_size()?,
+                    }));
+                }
                 want = needed as usize;
             }
             Err(e) if attempts >= 16 => return Err(bad(e)),
@@ -153,11 +142,48 @@ pub(super) fn read_header(map: &Map, path: &Path) -> Result<(Header, usize)> {
         Some(Err(e)) => return Err(bad(e)),
         None => header.count(),
     };
-    let len = usize::try_from(count).map_err(|_| Error::TooLarge {
-        offset: header.data_start as u64,
-        len: count,
-    })?;
+    let record = header.record_size().unwrap_or(u64::MAX);
+    let len = cover(map, path, header.data_start, record, count)?;
     Ok((header, len))
+}
+
+/// Makes `map` cover `count` records of `record` bytes from `data_start`, remapping a reader's
+/// map if the file has grown past it; the count as a `usize`. A file too short for them is
+/// [`HeaderProblem::Truncated`] — judged against the file's length read now, after the count.
+fn cover(map: &mut Map, path: &Path, data_start: usize, record: u64, count: u64) -> Result<usize> {
+    let end = record
+        .checked_mul(count)
+        .and_then(|n| n.checked_add(data_start as u64));
+    if end.is_some_and(|end| end <= map.len() as u64) {
+        return usize::try_from(count).map_err(|_| Error::TooLarge {
+            offset: data_start as u64,
+            len: count,
+        });
+    }
+    let file_len = map.file_size()?;
+    let Some(end) = end.filter(|&end| end <= file_len) else {
+        return Err(Error::BadHeader {
+            path: path.to_path_buf(),
+            problem: HeaderProblem::Truncated {
+                count,
+                needed: record.saturating_mul(count),
+                data_start: data_start as u64,
+                file_len,
+            },
+        });
+    };
+    let too_large = Error::TooLarge {
+        offset: data_start as u64,
+        len: count,
+    };
+    let (Ok(len), Ok(new_len)) = (usize::try_from(count), usize::try_from(file_len)) else {
+        return Err(too_large);
+    };
+    if end > map.len() as u64 {
+        // Only a reader's map can fall behind the file: a writer is the one growing it.
+        map.follow_growth(new_len)?;
+    }
+    Ok(len)
 }
 
 /// The count in a publishable field, read indivisibly; `None` for other fields.
@@ -218,24 +244,10 @@ impl<T: Record, M: Mode> Table<T, M> {
 
     /// Makes `count` records visible, mapping more of the file if it grew.
     fn admit(&mut self, count: usize) -> Result<()> {
-        let end = file_len_for::<T>(self.data_start, count)?;
-        if end > self.map.len() {
-            let file_len = self.map.file_size()?;
-            if file_len < end as u64 {
-                return Err(Error::BadHeader {
-                    path: self.path().to_path_buf(),
-                    problem: HeaderProblem::Truncated {
-                        count: count as u64,
-                        needed: (count * size_of::<T>()) as u64,
-                        data_start: self.data_start as u64,
-                        file_len,
-                    },
-                });
-            }
-            // `file_len >= end`, which fits in usize.
-            self.map.follow_growth(file_len as usize)?;
-            self.capacity = (self.map.len() - self.data_start) / size_of::<T>();
-        }
+        let path = self.path().to_path_buf();
+        let record = size_of::<T>() as u64;
+        cover(&mut self.map, &path, self.data_start, record, count as u64)?;
+        self.capacity = self.map.len().saturating_sub(self.data_start) / size_of::<T>();
         self.len = count;
         self.flushed_len = count;
         Ok(())
@@ -285,6 +297,33 @@ impl<T: Record> Table<T, ReadOnly> {
             None => {}
         }
         Ok(self.len)
+    }
+
+    /// Whether an appender holds the table right now (in any process). Its lock dies with
+    /// its process, so `false` means the appender has finished — or was killed — and no
+    /// record will be committed until another one opens the table.
+    ///
+    /// After `false`, one more [`refresh`](Table::refresh) sees everything any appender
+    /// committed: an appender publishes its last count before its lock goes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the system cannot be asked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("log.npy");
+    /// let log = recmap::Table::<u32>::create_append(&path)?;
+    /// let reader = recmap::Table::<u32>::open_read(&path)?;
+    /// assert!(reader.appender_present()?);
+    /// drop(log);
+    /// assert!(!reader.appender_present()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn appender_present(&self) -> Result<bool> {
+        self.map.appender_present()
     }
 
     /// Waits until at least `n` records are committed and visible, or until `timeout`

@@ -256,6 +256,9 @@ pub struct Table<T: Record, M: Mode = ReadWrite> {
     flushed_len: usize,
     /// How long a reader's `wait_for_len` spins before it sleeps.
     spin: std::time::Duration,
+    /// `sys::fork_generation()` when the table was opened: a child of a `fork` sees another
+    /// value, and its copy of the table refuses to write and publishes nothing.
+    fork_generation: u64,
     marker: PhantomData<(T, M)>,
 }
 
@@ -277,7 +280,19 @@ impl<T: Record, M: Mode> Table<T, M> {
         // A table's commit points are `flush` and `sync`; dropping it does not msync.
         map.skip_flush_on_drop();
         map.check_aligned(data_start, align_of::<T>())?;
-        let capacity = (map.len() - data_start) / size_of::<T>();
+        let capacity = map.len().saturating_sub(data_start) / size_of::<T>();
+        if len > capacity {
+            // The opener maps the whole published count first; this is a broken file.
+            return Err(crate::Error::BadHeader {
+                path: map.path().map(Path::to_path_buf).unwrap_or_default(),
+                problem: crate::npy::HeaderProblem::Truncated {
+                    count: len as u64,
+                    needed: (len as u64).saturating_mul(size_of::<T>() as u64),
+                    data_start: data_start as u64,
+                    file_len: map.len() as u64,
+                },
+            });
+        }
         Ok(Table {
             map,
             data_start,
@@ -286,6 +301,7 @@ impl<T: Record, M: Mode> Table<T, M> {
             capacity,
             flushed_len: len,
             spin: commit::DEFAULT_SPIN,
+            fork_generation: crate::sys::fork_generation(),
             marker: PhantomData,
         })
     }
@@ -422,11 +438,32 @@ impl<T: Record, M: Mode> Table<T, M> {
     fn data_range(&self) -> Range<usize> {
         self.data_start..self.data_start + self.len * size_of::<T>()
     }
+
+    /// Whether this process opened the table (it is not a copy inherited through `fork`).
+    #[inline]
+    fn opened_here(&self) -> bool {
+        self.fork_generation == crate::sys::fork_generation()
+    }
+
+    /// `Ok` in the process that opened the table; [`Error::Forked`](crate::Error::Forked)
+    /// naming `op` in a forked child.
+    #[inline]
+    pub(crate) fn check_opened_here(&self, op: &'static str) -> Result<()> {
+        if self.opened_here() {
+            Ok(())
+        } else {
+            Err(crate::Error::Forked {
+                path: self.path().to_path_buf(),
+                op,
+            })
+        }
+    }
 }
 
 impl<T: Record, M: Mode> Drop for Table<T, M> {
     fn drop(&mut self) {
-        if M::ACCESS == Access::Write && self.len != self.flushed_len {
+        // A forked child's copy publishes nothing: its count is not the parent's.
+        if M::ACCESS == Access::Write && self.len != self.flushed_len && self.opened_here() {
             let _ = self.publish_count();
         }
     }

@@ -2,14 +2,14 @@
 //! relayout of foreign headers.
 
 use std::any::TypeId;
-use std::fs::{File, OpenOptions};
 use std::ops::Range;
 use std::os::unix::fs::{FileExt, MetadataExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::time::Duration;
 
 use super::{Append, Mode, ReadOnly, ReadWrite, Table, commit};
 use crate::error::{Error, Result};
-use crate::map::{Access, MapOptions};
+use crate::map::{Access, Map, MapOptions, Role, Wait};
 use crate::npy::{self, Header, NpyDtype, Version};
 use crate::record::Record;
 
@@ -33,7 +33,7 @@ pub(super) const MIN_DATA_BYTES: usize = 1 << 16;
 pub struct TableOptions {
     overwrite: bool,
     capacity: usize,
-    wait_for_lock: bool,
+    wait: Wait,
 }
 
 impl TableOptions {
@@ -96,7 +96,32 @@ impl TableOptions {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn wait_for_lock(&mut self, wait: bool) -> &mut Self {
-        self.wait_for_lock = wait;
+        self.wait = if wait { Wait::Forever } else { Wait::No };
+        self
+    }
+
+    /// Waits at most `timeout` for a conflicting lock, then fails with [`Error::Locked`]
+    /// (overrides [`wait_for_lock`](TableOptions::wait_for_lock)). A writer that waits is not
+    /// starved by readers that keep opening the table: they queue behind it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use recmap::{Error, Table, TableOptions};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("a.npy");
+    /// # Table::<u8>::create(&path)?;
+    /// let _reader = Table::<u8>::open_read(&path)?;
+    /// let err = TableOptions::new()
+    ///     .lock_timeout(Duration::from_millis(10))
+    ///     .open::<u8>(&path)
+    ///     .unwrap_err();
+    /// assert!(matches!(err, Error::Locked { exclusive: true, .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn lock_timeout(&mut self, timeout: Duration) -> &mut Self {
+        self.wait = Wait::For(timeout);
         self
     }
 
@@ -116,33 +141,29 @@ impl TableOptions {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn create<T: Record>(&self, path: impl AsRef<Path>) -> Result<Table<T>> {
-        let path = path.as_ref();
-        if !self.overwrite {
-            // Claim the name first, so an existing file is never touched.
-            OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-                .map_err(|e| Error::io(Some(path), "create", e))?;
-        }
+        self.create_mode(path.as_ref())
+    }
+
+    /// Makes a new table file, complete (header written, capacity reserved) and locked in
+    /// `M`'s role before its name appears: a reader polling for the name finds either nothing
+    /// or a whole table, and a failure (a held lock, a full disk) leaves no file behind.
+    fn create_mode<T: Record, M: Mode>(&self, path: &Path) -> Result<Table<T, M>> {
         let (header, count_field) = own_header::<T>(0)?;
         let size = size_of::<T>();
         let capacity = self.capacity.max(MIN_DATA_BYTES.div_ceil(size));
         let file_len = file_len_for::<T>(header.len(), capacity)?;
-        let mut map = MapOptions::new()
+        let mut options = MapOptions::new();
+        options
             .access(Access::Write)
-            .create(true)
-            .wait_for_lock(self.wait_for_lock)
-            .open(path)?;
-        // Under the exclusive lock: drop whatever was there, then a zero-filled file. A file
-        // that is already empty is not truncated: ext4 treats truncate-then-write as a file
-        // being replaced and forces writeback at close (`auto_da_alloc`), which made every
-        // new table cost twice its appends.
-        if !map.is_empty() {
-            map.resize(0)?;
-        }
-        map.resize(file_len)?;
-        map.write_at(0, &header)?;
+            .len(file_len)
+            .role(role_of::<M>())
+            .wait(self.wait);
+        let init = |map: &mut Map| map.write_at(0, &header);
+        let map = if self.overwrite {
+            options.replace_with(path, None, init)?
+        } else {
+            options.create_new_with(path, true, init)?
+        };
         Table::from_parts(map, header.len(), count_field, 0)
     }
 
@@ -212,9 +233,8 @@ impl TableOptions {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn create_append<T: Record>(&self, path: impl AsRef<Path>) -> Result<Table<T, Append>> {
-        let path = path.as_ref();
-        drop(self.create::<T>(path)?);
-        self.open_append(path)
+        check_append_supported()?;
+        self.create_mode(path.as_ref())
     }
 
     /// Opens the table at `path` to append, alongside live readers (see [`Append`]).
@@ -240,11 +260,7 @@ impl TableOptions {
     /// ```
     pub fn open_append<T: Record>(&self, path: impl AsRef<Path>) -> Result<Table<T, Append>> {
         let path = path.as_ref();
-        if !crate::sys::has_atomic16() {
-            return Err(Error::Unsupported {
-                what: "append mode: this processor has no indivisible 16-byte stores (x86-64 with AVX)",
-            });
-        }
+        check_append_supported()?;
         let table = self.open_mode::<T, Append>(path)?;
         if commit::publishable(&table.count_field) {
             return Ok(table);
@@ -258,17 +274,36 @@ impl TableOptions {
     }
 
     fn open_mode<T: Record, M: Mode>(&self, path: &Path) -> Result<Table<T, M>> {
-        let map = MapOptions::new()
+        let mut map = MapOptions::new()
             .access(M::ACCESS)
-            .shared_write_lock(TypeId::of::<M>() == TypeId::of::<Append>())
-            .wait_for_lock(self.wait_for_lock)
+            .role(role_of::<M>())
+            .wait(self.wait)
             .open(path)?;
-        if TypeId::of::<M>() == TypeId::of::<Append>() {
-            commit::lock_appender(&map, path, self.wait_for_lock)?;
-        }
-        let (header, len) = commit::read_header(&map, path)?;
+        let (header, len) = commit::read_header(&mut map, path)?;
         check_schema::<T>(&header, path)?;
         Table::from_parts(map, header.data_start, header.count_field, len)
+    }
+}
+
+/// The lock role of a table in mode `M`.
+fn role_of<M: Mode>() -> Role {
+    if TypeId::of::<M>() == TypeId::of::<Append>() {
+        Role::Appender
+    } else if TypeId::of::<M>() == TypeId::of::<ReadOnly>() {
+        Role::Follower
+    } else {
+        Role::Exclusive
+    }
+}
+
+/// `Ok` where the commit protocol's indivisible 16-byte stores exist.
+fn check_append_supported() -> Result<()> {
+    if crate::sys::has_atomic16() {
+        Ok(())
+    } else {
+        Err(Error::Unsupported {
+            what: "append mode: this processor has no indivisible 16-byte stores (x86-64 with AVX)",
+        })
     }
 }
 
@@ -473,30 +508,26 @@ impl<T: Record> Table<T> {
             // A rename would give this name a new file and leave the other names the old one.
             return Err(Error::HardLinked { path: named, links });
         }
-        let tmp = sibling(&path, "recmap-relayout");
         let data = self.data_range();
-        let mut fresh = MapOptions::new()
+        let old = &self.map;
+        let held = self.file()?;
+        // A new file with the new header and the records, complete and durable under no
+        // name, then renamed over the old one (which keeps its permissions).
+        let fresh = MapOptions::new()
             .access(Access::Write)
-            .create(true)
-            .open(&tmp)?;
-        fresh.resize(0)?;
-        fresh.resize(header.len() + data.len())?;
-        // The new file replaces the old one: it keeps the old one's permissions.
-        if let Ok(meta) = std::fs::metadata(&path) {
-            std::fs::set_permissions(&tmp, meta.permissions())
-                .map_err(|e| Error::io(Some(&tmp), "copy the permissions to", e))?;
-        }
-        fresh.write_at(0, &header)?;
-        fresh.write_at(header.len(), self.map.get(data).unwrap_or_default())?;
-        fresh.flush()?;
-        if let Some(f) = fresh.file() {
-            f.sync_all().map_err(|e| Error::io(Some(&tmp), "sync", e))?;
-        }
-        std::fs::rename(&tmp, &path).map_err(|e| Error::io(Some(&path), "replace", e))?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            // Make the rename itself durable; a failure here loses nothing already written.
-            let _ = File::open(dir).and_then(|d| d.sync_all());
-        }
+            .len(header.len() + data.len())
+            .replace_with(&path, Some(held), |fresh| {
+                fresh.write_at(0, &header)?;
+                fresh.write_at(header.len(), old.get(data).unwrap_or_default())?;
+                fresh.flush()?;
+                match fresh.file() {
+                    Some(f) => f.sync_all().map_err(|e| Error::io(Some(&path), "sync", e)),
+                    None => Ok(()),
+                }
+            });
+        let mut fresh = fresh?;
+        // Make the rename itself durable; a failure here loses nothing already written.
+        let _ = fresh.sync_name();
         fresh.set_path(named);
         fresh.skip_flush_on_drop();
         self.map = fresh;
@@ -505,13 +536,4 @@ impl<T: Record> Table<T> {
         self.capacity = self.len;
         Ok(())
     }
-}
-
-/// `dir/.name.suffix` next to `path`.
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.{suffix}"))
 }

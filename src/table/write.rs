@@ -32,6 +32,7 @@ impl<T: Record, M: Writable> Table<T, M> {
     /// ```
     #[inline]
     pub fn push(&mut self, value: T) -> Result<()> {
+        self.check_opened_here("push")?;
         if self.len == self.capacity {
             self.grow(1)?;
         }
@@ -81,6 +82,7 @@ impl<T: Record, M: Writable> Table<T, M> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn extend_from_slice(&mut self, records: &[T]) -> Result<()> {
+        self.check_opened_here("extend")?;
         self.reserve(records.len())?;
         let offset = self.data_start + self.len * size_of::<T>();
         self.map
@@ -105,6 +107,7 @@ impl<T: Record, M: Writable> Table<T, M> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn reserve(&mut self, additional: usize) -> Result<()> {
+        self.check_opened_here("reserve")?;
         if self.capacity - self.len < additional {
             self.grow(additional)?;
         }
@@ -157,6 +160,7 @@ impl<T: Record, M: Writable> Table<T, M> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn flush(&mut self) -> Result<()> {
+        self.check_opened_here("flush")?;
         if self.len != self.flushed_len {
             self.publish_count()?;
         }
@@ -182,6 +186,7 @@ impl<T: Record, M: Writable> Table<T, M> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn sync(&mut self) -> Result<()> {
+        self.check_opened_here("sync")?;
         let data = self.data_range();
         if !data.is_empty() {
             self.map.flush_range(data.start, data.len())?;
@@ -189,7 +194,9 @@ impl<T: Record, M: Writable> Table<T, M> {
         self.publish_count()?;
         self.file()?
             .sync_data()
-            .map_err(|e| Error::io(self.map.path(), "sync", e))
+            .map_err(|e| Error::io(self.map.path(), "sync", e))?;
+        // A table this process created: its name in the directory, once.
+        self.map.sync_name()
     }
 }
 
@@ -213,6 +220,12 @@ impl<T: Record> Table<T, ReadWrite> {
 
     /// All records, writable in place: sort them, update them, `chunks_mut` them.
     ///
+    /// # Panics
+    ///
+    /// In the child of a `fork()` (a process that did not open the table), which must not
+    /// change records behind the parent's exclusive lock; the methods that return a `Result`
+    /// give [`Error::Forked`] there instead.
+    ///
     /// # Examples
     ///
     /// ```
@@ -224,6 +237,11 @@ impl<T: Record> Table<T, ReadWrite> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn as_mut_slice(&mut self) -> &mut [T] {
+        if let Err(e) = self.check_opened_here("change records") {
+            // No `Result` to return it in: a forked child must not change the parent's
+            // records behind its exclusive lock.
+            panic!("{e}");
+        }
         let range = self.data_range();
         match self
             .map

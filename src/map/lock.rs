@@ -1,0 +1,158 @@
+//! The role locks: which maps and tables may hold a file at once, as byte-range locks far
+//! past any data.
+//!
+//! Every lock is a Linux open-file-description lock (`F_OFD_SETLK`) on one byte near the
+//! largest file offset, where no record is ever stored: it belongs to the open file, so two
+//! opens conflict even inside one process, and it vanishes when the file is closed or its
+//! process dies — there is no lock file and no reader table to go stale. Three bytes:
+//!
+//! | byte | `Exclusive` | `Appender` | `Follower` | `Shared` |
+//! |---|---|---|---|---|
+//! | `INTENT` | exclusive while waiting | shared, while locking | shared, while locking | shared, while locking |
+//! | `ACCESS` | exclusive | shared | shared | shared |
+//! | `APPEND` | — | exclusive | — | shared |
+//!
+//! So: an `Exclusive` holder (a `Write` map, a `ReadWrite` table) is alone; one `Appender`
+//! coexists with any number of `Follower`s (table readers), whose views cover only committed
+//! records that nobody changes; a `Shared` holder (a `Read` or `Copy` map, which hands out
+//! `&[u8]` over the *whole* file) coexists with followers and other shared holders but never
+//! with an appender, whose stores would change bytes under its references.
+//!
+//! `INTENT` keeps writers from starving: a would-be `Exclusive` holder takes it exclusively
+//! *before* waiting for `ACCESS`, and everyone else must get it shared (momentarily) before
+//! taking `ACCESS`. Once a writer waits, no new holder gets in; it waits only for the holders
+//! that were already there.
+
+use std::fs::File;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::sys;
+
+/// Held exclusively by a writer waiting for `ACCESS`; shared, briefly, by everyone else.
+const INTENT: i64 = i64::MAX - 3;
+/// Exclusive for the one writer, shared for everyone else.
+const ACCESS: i64 = i64::MAX - 2;
+/// Exclusive for the one appender; shared for plain read maps, which must not meet one.
+const APPEND: i64 = i64::MAX - 1;
+
+/// What a map (or the table above it) holds a file as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Alone: a `Write` map or a `ReadWrite` table.
+    Exclusive,
+    /// A `Read` or `Copy` map: beside other readers, never beside an appender.
+    Shared,
+    /// The one appender of a table: beside followers.
+    Appender,
+    /// A table reader: beside readers and one appender.
+    Follower,
+}
+
+impl Role {
+    /// Whether the lock this role is refused by is an exclusive one (for [`Error::Locked`]).
+    fn wants_exclusive(self) -> bool {
+        matches!(self, Role::Exclusive | Role::Appender)
+    }
+}
+
+/// How long to wait for a conflicting lock to go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Wait {
+    /// Not at all: [`Error::Locked`] at once.
+    #[default]
+    No,
+    /// At most this long, then [`Error::Locked`].
+    For(Duration),
+    /// Until it goes.
+    Forever,
+}
+
+/// Takes `role`'s locks on `file` (which `path` names, for errors), waiting as `wait` says.
+/// On any error, every lock taken here is released again.
+pub(crate) fn acquire(file: &File, path: &Path, role: Role, wait: Wait) -> Result<()> {
+    let deadline = match wait {
+        Wait::For(d) => Some(Instant::now() + d),
+        _ => None,
+    };
+    let locked = || Error::Locked {
+        path: path.to_path_buf(),
+        exclusive: role.wants_exclusive(),
+    };
+    let take = |byte, exclusive| -> Result<()> {
+        if lock(file, path, byte, exclusive, wait, deadline)? {
+            Ok(())
+        } else {
+            Err(locked())
+        }
+    };
+    let release = |bytes: &[i64]| {
+        for &b in bytes {
+            let _ = sys::byte_lock(file, b, None, false);
+        }
+    };
+    match role {
+        Role::Exclusive => {
+            take(INTENT, true)?;
+            let res = take(ACCESS, true);
+            release(&[INTENT]);
+            res
+        }
+        Role::Shared | Role::Appender | Role::Follower => {
+            take(INTENT, false)?;
+            let res = take(ACCESS, false);
+            release(&[INTENT]);
+            res?;
+            let append = match role {
+                Role::Shared => Some(false),
+                Role::Appender => Some(true),
+                _ => None,
+            };
+            if let Some(exclusive) = append
+                && let Err(e) = take(APPEND, exclusive)
+            {
+                release(&[ACCESS]);
+                return Err(e);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Whether an appender holds the file now (its `APPEND` lock is held by another open file).
+pub(crate) fn appender_present(file: &File) -> std::io::Result<bool> {
+    sys::byte_locked_exclusively(file, APPEND)
+}
+
+/// One byte lock, waiting as `wait` says; `Ok(false)` if it is still held elsewhere.
+fn lock(
+    file: &File,
+    path: &Path,
+    byte: i64,
+    exclusive: bool,
+    wait: Wait,
+    deadline: Option<Instant>,
+) -> Result<bool> {
+    let io = |e| Error::io(Some(path), "lock", e);
+    match wait {
+        Wait::No => sys::byte_lock(file, byte, Some(exclusive), false).map_err(io),
+        // The kernel queues the wait and wakes us when the lock is free.
+        Wait::Forever => sys::byte_lock(file, byte, Some(exclusive), true).map_err(io),
+        // The kernel has no timed lock wait: poll, backing off from 50 µs to 5 ms.
+        Wait::For(_) => {
+            let mut pause = Duration::from_micros(50);
+            loop {
+                if sys::byte_lock(file, byte, Some(exclusive), false).map_err(io)? {
+                    return Ok(true);
+                }
+                let now = Instant::now();
+                let Some(left) = deadline.and_then(|d| d.checked_duration_since(now)) else {
+                    return Ok(false);
+                };
+                std::thread::sleep(pause.min(left));
+                pause = (pause * 2).min(Duration::from_millis(5));
+            }
+        }
+    }
+}
