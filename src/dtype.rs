@@ -274,9 +274,7 @@ impl DescrTree for Dtype {
 /// numpy's `descr` literal: `'<u8'`, `('<f4', (4,))`, `[('id', '<u8'), ('v', '<f4', (4,))]`.
 pub(crate) fn write_descr<T: DescrTree + ?Sized>(out: &mut String, dtype: &T) {
     match dtype.descr_node() {
-        DescrNode::Scalar(text) => {
-            let _ = write!(out, "'{text}'");
-        }
+        DescrNode::Scalar(text) => write_py_str(out, &text),
         DescrNode::Array(elem, shape) => {
             out.push('(');
             write_descr(out, elem);
@@ -300,7 +298,9 @@ pub(crate) fn write_descr<T: DescrTree + ?Sized>(out: &mut String, dtype: &T) {
 /// One field of a struct's `descr`: `('name', '<u8')`, or `('name', '<f4', (4,))` for a
 /// subarray.
 pub(crate) fn write_field<T: DescrTree + ?Sized>(out: &mut String, name: &str, dtype: &T) {
-    let _ = write!(out, "('{name}', ");
+    out.push('(');
+    write_py_str(out, name);
+    out.push_str(", ");
     match dtype.descr_node() {
         DescrNode::Array(elem, shape) => {
             write_descr(out, elem);
@@ -310,6 +310,46 @@ pub(crate) fn write_field<T: DescrTree + ?Sized>(out: &mut String, name: &str, d
         DescrNode::Scalar(_) | DescrNode::Struct(_) => write_descr(out, dtype),
     }
     out.push(')');
+}
+
+/// `text` as Python's `repr()` writes a `str` (what numpy's `descr` shows, and what
+/// `ast.literal_eval` reads back to `text`): in `'` quotes, or `"` if `text` has a `'` and no
+/// `"`; the quote and `\\` escaped; `\t`, `\n`, `\r`; other ASCII controls and DEL as `\xNN`;
+/// non-ASCII kept if printable, else `\xNN`, `\uNNNN` or `\UNNNNNNNN` by size.
+pub(crate) fn write_py_str(out: &mut String, text: &str) {
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    out.push(quote);
+    for c in text.chars() {
+        let code = u32::from(c);
+        let _ = match c {
+            '\\' => out.write_str("\\\\"),
+            _ if c == quote => write!(out, "\\{c}"),
+            '\t' => out.write_str("\\t"),
+            '\n' => out.write_str("\\n"),
+            '\r' => out.write_str("\\r"),
+            ' '..='~' => out.write_char(c),
+            _ if c.is_ascii() => write!(out, "\\x{code:02x}"),
+            _ if is_printable(c) => out.write_char(c),
+            _ if code <= 0xff => write!(out, "\\x{code:02x}"),
+            _ if code <= 0xffff => write!(out, "\\u{code:04x}"),
+            _ => write!(out, "\\U{code:08x}"),
+        };
+    }
+    out.push(quote);
+}
+
+/// Python's `str.isprintable()` for a non-ASCII `c`: false for the general categories Cc,
+/// Cf, Cs, Co, Cn, Zl, Zp and Zs. std's `str::escape_debug` escapes exactly those after a
+/// string's first character (the first also has its combining marks escaped), so std's own
+/// table answers, in the toolchain's Unicode version.
+fn is_printable(c: char) -> bool {
+    let mut buf = [b' '; 5];
+    let len = 1 + c.encode_utf8(&mut buf[1..]).len();
+    std::str::from_utf8(&buf[..len]).is_ok_and(|s| s.escape_debug().nth(1) == Some(c))
 }
 
 /// A Python tuple: `(4,)`, `(2, 4)`.
@@ -331,5 +371,41 @@ impl fmt::Display for Dtype {
     /// The same text as [`Dtype::descr`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.descr())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn py_repr(text: &str) -> String {
+        let mut out = String::new();
+        write_py_str(&mut out, text);
+        out
+    }
+
+    /// What Python 3 prints for `repr(text)` (tests/format.rs checks every code point against
+    /// the real Python).
+    #[test]
+    fn names_are_written_as_pythons_repr() {
+        for (text, python) in [
+            ("a'b\"c", r#"'a\'b"c'"#),
+            ("it's", r#""it's""#),
+            ("say \"hi\"", r#"'say "hi"'"#),
+            ("a\nb\tc\rd\\e", r"'a\nb\tc\rd\\e'"),
+            ("\0\x1b\x7f", r"'\x00\x1b\x7f'"),
+            ("é😀", "'é😀'"),
+            ("\u{85}\u{a0}\u{ad}", r"'\x85\xa0\xad'"),
+            (
+                "\u{200b}\u{2028}\u{3000}\u{e000}\u{feff}",
+                r"'\u200b\u2028\u3000\ue000\ufeff'",
+            ),
+            ("\u{10ffff}\u{f0000}", r"'\U0010ffff\U000f0000'"),
+            ("\u{301}x", "'\u{301}x'"),
+            ("\u{378}", r"'\u0378'"),
+            ("", "''"),
+        ] {
+            assert_eq!(py_repr(text), python, "{text:?}");
+        }
     }
 }

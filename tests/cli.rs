@@ -511,3 +511,41 @@ fn info_of_a_dataset_whose_counts_overflow_u64() {
         "{out}"
     );
 }
+
+/// `info` prints the dtype as numpy's `descr`, names escaped as Python's `repr()` escapes
+/// them: the line is a literal that Python reads back to the same dtype.
+#[test]
+fn info_prints_names_as_numpy_does() {
+    let Some(python) = common::python3_with_numpy() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("names.npy");
+    let script = r#"
+import sys, numpy as np
+names = ['a\'b"c', "it's", 'say "hi"', 'x\ny', 'tab\there', 'back\\slash', 'é', '\x85',
+         '\u200b', '😀', '\x00', '\U0010ffff']
+np.save(sys.argv[1], np.zeros(2, dtype=[(n, '<i4') for n in names]))
+print(repr(np.load(sys.argv[1]).dtype.descr))
+"#;
+    let numpy = common::run_python(python, script, &[s(&path)], b"");
+    let out = ok(&["info", s(&path)]);
+    let dtype = out
+        .lines()
+        .find_map(|l| l.strip_prefix("dtype:        "))
+        .unwrap();
+    assert_eq!(format!("{dtype}\n"), numpy);
+    assert_eq!(
+        dtype,
+        r#"[('a\'b"c', '<i4'), ("it's", '<i4'), ('say "hi"', '<i4'), ('x\ny', '<i4'), ('tab\there', '<i4'), ('back\\slash', '<i4'), ('é', '<i4'), ('\x85', '<i4'), ('\u200b', '<i4'), ('😀', '<i4'), ('\x00', '<i4'), ('\U0010ffff', '<i4')]"#
+    );
+    let check = r#"
+import ast, sys, numpy as np
+print(ast.literal_eval(sys.stdin.read()) == np.load(sys.argv[1]).dtype.descr)
+"#;
+    let python = common::python3_with_numpy().unwrap();
+    assert_eq!(
+        common::run_python(python, check, &[s(&path)], dtype.as_bytes()),
+        "True\n"
+    );
+}
