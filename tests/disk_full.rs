@@ -132,3 +132,79 @@ fn a_full_disk_is_an_error_for_tables_and_maps() {
     assert_eq!(std::fs::metadata(&path).unwrap().len(), 8192);
     assert_eq!(&std::fs::read(&path).unwrap()[8000..8004], b"more");
 }
+
+/// The names in the disk's directory, sorted (hidden ones too: a half-made file would show).
+fn listing(disk: &SmallDisk) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(disk.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_full_disk_never_shrinks_a_file_that_readers_map() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let Some(disk) = SmallDisk::mount() else {
+        return;
+    };
+    let path = disk.path("live.npy");
+    let mut t = Table::<u64>::create_append(&path).unwrap();
+    let stop = AtomicBool::new(false);
+    let opens = std::thread::scope(|s| {
+        // A reader opening again and again while the appender fills the disk: every open maps
+        // the file as long as it is then, so a file cut back under it would be a SIGBUS here.
+        let reader = s.spawn(|| {
+            let mut opens = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let mut r = Table::<u64>::open_read(&path).unwrap();
+                r.refresh().unwrap();
+                assert!(r.iter().enumerate().all(|(i, &v)| v == i as u64));
+                opens += 1;
+            }
+            opens
+        });
+        let mut longest = std::fs::metadata(&path).unwrap().len();
+        let mut i = 0u64;
+        let err = loop {
+            if let Err(e) = t.push(i) {
+                break e;
+            }
+            i += 1;
+            if i.is_multiple_of(500) {
+                t.flush().unwrap();
+            }
+            let len = std::fs::metadata(&path).unwrap().len();
+            assert!(len >= longest, "the file shrank from {longest} to {len}");
+            longest = len;
+        };
+        assert!(is_enospc(&err), "{err:?}");
+        let len = std::fs::metadata(&path).unwrap().len();
+        assert!(
+            len >= longest,
+            "the file shrank from {longest} to {len} on ENOSPC"
+        );
+        t.flush().unwrap();
+        stop.store(true, Ordering::Relaxed);
+        reader.join().unwrap()
+    });
+    eprintln!(
+        "{opens} reader opens while {} records filled the disk",
+        t.len()
+    );
+    let r = Table::<u64>::open_read(&path).unwrap();
+    assert_eq!(r.len(), t.len());
+
+    // Creating on the full disk fails — and leaves no file, not even a hidden one.
+    let before = listing(&disk);
+    for err in [
+        Table::<u64>::create_append(disk.path("new.npy")).unwrap_err(),
+        Table::<u64>::create(disk.path("new.npy")).unwrap_err(),
+        recmap::Array::<u64>::create(disk.path("new.npy"), &[1 << 20]).unwrap_err(),
+        Map::create(disk.path("new.bin"), 4 << 20).unwrap_err(),
+    ] {
+        assert!(is_enospc(&err), "{err:?}");
+    }
+    assert_eq!(listing(&disk), before);
+}
