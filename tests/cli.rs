@@ -549,3 +549,82 @@ print(ast.literal_eval(sys.stdin.read()) == np.load(sys.argv[1]).dtype.descr)
         "True\n"
     );
 }
+
+/// Runs `recmap args` with its stdout a pipe whose reader takes `read` bytes and closes it:
+/// returns the exit status and stderr.
+fn closed_early(args: &[&str], read: usize) -> (std::process::ExitStatus, String) {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_recmap"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = vec![0; read];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `recmap info f | head`, `recmap dump f | head`: the reader closes the pipe after a few
+/// bytes, and the command ends quietly with status 0 — no panic, no "Broken pipe" message.
+/// The outputs are larger than a pipe holds, so the command is still writing when it closes.
+#[test]
+fn a_closed_pipe_ends_info_and_dump_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let wide = dir.path().join("wide.npy");
+    let fields: Vec<String> = (0..20_000).map(|i| format!("('f{i}', '|u1')")).collect();
+    let text = format!(
+        "{{'descr': [{}], 'fortran_order': False, 'shape': (1,), }}",
+        fields.join(", ")
+    );
+    let mut file = b"\x93NUMPY\x02\x00".to_vec();
+    let total = (12 + text.len() + 1).div_ceil(64) * 64;
+    file.extend_from_slice(&u32::try_from(total - 12).unwrap().to_le_bytes());
+    file.extend_from_slice(text.as_bytes());
+    file.resize(total - 1, b' ');
+    file.push(b'\n');
+    file.resize(total + fields.len(), 7);
+    std::fs::write(&wide, file).unwrap();
+    assert!(ok(&["info", s(&wide)]).len() > 256 << 10);
+
+    let long = dir.path().join("long.npy");
+    let mut t = Table::<u64>::create(&long).unwrap();
+    t.extend(0..300_000).unwrap();
+    drop(t);
+
+    for args in [
+        &["info", s(&wide)][..],
+        &["dump", s(&long)],
+        &["dump", s(&long), "--format", "json"],
+        &["dump", s(&wide), "--format", "json"],
+    ] {
+        let (status, err) = closed_early(args, 10);
+        assert_eq!((status.code(), err.as_str()), (Some(0), ""), "{args:?}");
+    }
+}
+
+/// `recmap bench | head`: the reader is gone before the report; bench still ends quietly and
+/// removes its temporary file.
+#[test]
+fn a_closed_pipe_ends_bench_quietly_and_cleans_up() {
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_recmap"))
+        .args(["bench", "--size", "1MiB", "--dir", s(dir.path())])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!((out.status.code(), &*err), (Some(0), ""));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use crate::output::{self, Stop};
 use crate::report::{Measurement, PEERS, print_json, print_peer_ratios, print_table, print_tail};
 use crate::workloads::{
     self, DataFile, Rec, append, expected_records, expected_scan, indices, random_read,
@@ -32,14 +33,15 @@ pub fn run(
     json: bool,
     peers: bool,
     cold: bool,
-) -> Result<(), String> {
+) -> Result<(), Stop> {
     macro_rules! dispatch {
         ($($bytes:literal),*) => {
             match record {
                 $($bytes => Bench::<{ $bytes / 8 }>::new(size, dir)?.run_all(json, peers, cold),)*
                 other => Err(format!(
                     "--record {other} is not supported: use one of 8, 16, 32, 64, 128, 256, 512, 1024, 4096"
-                )),
+                )
+                .into()),
             }
         };
     }
@@ -117,7 +119,7 @@ impl<const W: usize> Bench<W> {
         Measurement::records(workload, method, seconds, ops, Self::RECORD)
     }
 
-    fn run_all(self, json: bool, peers: bool, cold: bool) -> Result<(), String> {
+    fn run_all(self, json: bool, peers: bool, cold: bool) -> Result<(), Stop> {
         let mut results = Vec::new();
         self.scan(&mut results)?;
         self.random_read(&mut results)?;
@@ -134,13 +136,16 @@ impl<const W: usize> Bench<W> {
         self.append(&mut results)?;
         self.tail(&mut results)?;
         self.progress.finish_and_clear();
-        if json {
-            print_json(self.data_bytes(), Self::RECORD, &results);
-        } else {
-            print_table(self.data_bytes(), Self::RECORD, &results);
-            print_peer_ratios(&results);
-            print_tail(&results);
-        }
+        // A closed output returns early, and `self.dir` still removes the file.
+        output::print(|out| {
+            if json {
+                print_json(out, self.data_bytes(), Self::RECORD, &results)
+            } else {
+                print_table(out, self.data_bytes(), Self::RECORD, &results)?;
+                print_peer_ratios(out, &results)?;
+                print_tail(out, &results)
+            }
+        })?;
         drop(self.dir); // removes the file
         Ok(())
     }

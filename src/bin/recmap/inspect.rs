@@ -1,6 +1,6 @@
 //! `recmap info` and `recmap dump`: any .npy file, read through a shared-locked map.
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
 use recmap::npy::Header;
@@ -8,6 +8,7 @@ use recmap::{Access, Map};
 
 use crate::Format;
 use crate::decode;
+use crate::output::{self, Stop};
 
 /// The most CSV columns `dump` writes (a record of a million fields is already unreadable).
 const MAX_CSV_COLUMNS: u64 = 1 << 20;
@@ -25,7 +26,7 @@ fn open(path: &Path) -> Result<(Map, Header), String> {
     Ok((map, header))
 }
 
-pub fn info(path: &Path) -> Result<(), String> {
+pub fn info(path: &Path) -> Result<(), Stop> {
     if path.is_dir() {
         return dataset(path);
     }
@@ -43,24 +44,25 @@ pub fn info(path: &Path) -> Result<(), String> {
     } else {
         format!("({})", shape.join(", "))
     };
-    println!("file:         {}", path.display());
-    println!("format:       .npy {}", header.version);
-    println!("dtype:        {}", header.dtype);
-    println!("shape:        {shape}");
-    if header.fortran_order {
-        println!("order:        Fortran (column-major)");
-    }
-    println!("record size:  {record} bytes");
-    println!("count:        {}", header.count());
-    println!("capacity:     {capacity}");
-    println!("header size:  {} bytes", header.data_start);
-    println!("file size:    {} bytes", map.len());
-    Ok(())
+    output::print(|out| {
+        writeln!(out, "file:         {}", path.display())?;
+        writeln!(out, "format:       .npy {}", header.version)?;
+        writeln!(out, "dtype:        {}", header.dtype)?;
+        writeln!(out, "shape:        {shape}")?;
+        if header.fortran_order {
+            writeln!(out, "order:        Fortran (column-major)")?;
+        }
+        writeln!(out, "record size:  {record} bytes")?;
+        writeln!(out, "count:        {}", header.count())?;
+        writeln!(out, "capacity:     {capacity}")?;
+        writeln!(out, "header size:  {} bytes", header.data_start)?;
+        writeln!(out, "file size:    {} bytes", map.len())
+    })
 }
 
 /// A directory of partitions — one .npy file each (a day, a shard), in file-name order — as
 /// Dask reads it: every partition's count, and a check that all share one record type.
-fn dataset(dir: &Path) -> Result<(), String> {
+fn dataset(dir: &Path) -> Result<(), Stop> {
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -68,7 +70,7 @@ fn dataset(dir: &Path) -> Result<(), String> {
         .collect();
     paths.sort();
     if paths.is_empty() {
-        return Err(format!("{}: no .npy files: not a dataset", dir.display()));
+        return Err(format!("{}: no .npy files: not a dataset", dir.display()).into());
     }
     let mut rows = Vec::new();
     let mut first: Option<(recmap::npy::NpyDtype, Vec<u64>, String)> = None;
@@ -85,7 +87,8 @@ fn dataset(dir: &Path) -> Result<(), String> {
             return Err(format!(
                 "{}: a partition must be a C-order array of records (shape (N, ...))",
                 path.display()
-            ));
+            )
+            .into());
         }
         match &first {
             None => first = Some((header.dtype.clone(), trailing.clone(), name.clone())),
@@ -95,7 +98,8 @@ fn dataset(dir: &Path) -> Result<(), String> {
                     path.display(),
                     header.dtype,
                     trailing
-                ));
+                )
+                .into());
             }
             Some(_) => {}
         }
@@ -103,25 +107,27 @@ fn dataset(dir: &Path) -> Result<(), String> {
         rows.push((name, header.count()));
     }
     let (dtype, dims, _) = first.unwrap_or_else(|| unreachable!("at least one partition"));
-    println!("dataset:      {}", dir.display());
-    println!("dtype:        {dtype}");
-    if !dims.is_empty() {
-        println!("row shape:    {dims:?}");
-    }
-    println!("partitions:   {}", rows.len());
-    println!("records:      {total}");
     let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
-    for (name, count) in rows {
-        println!("  {name:<width$}  {count}");
-    }
-    Ok(())
+    output::print(|out| {
+        writeln!(out, "dataset:      {}", dir.display())?;
+        writeln!(out, "dtype:        {dtype}")?;
+        if !dims.is_empty() {
+            writeln!(out, "row shape:    {dims:?}")?;
+        }
+        writeln!(out, "partitions:   {}", rows.len())?;
+        writeln!(out, "records:      {total}")?;
+        for (name, count) in rows {
+            writeln!(out, "  {name:<width$}  {count}")?;
+        }
+        Ok(())
+    })
 }
 
 pub fn dump(
     path: &Path,
     range: Option<(Option<u64>, Option<u64>)>,
     format: Format,
-) -> Result<(), String> {
+) -> Result<(), Stop> {
     let (map, header) = open(path)?;
     let name = path.display();
     let count = header.count();
@@ -132,7 +138,8 @@ pub fn dump(
     if start > end || end > count {
         return Err(format!(
             "{name}: range {start}..{end} is past the end: the file has {count} records"
-        ));
+        )
+        .into());
     }
     // `Header::parse` checked that every record is in the file, so these sizes fit.
     let record = header.record_size().unwrap_or(0) as usize;
@@ -155,16 +162,17 @@ pub fn dump(
             {
                 return Err(format!(
                     "{name}: a record has {columns} columns, too many for CSV; use --format json"
-                ));
+                )
+                .into());
             }
         }
         // No record, no line: nothing to refuse.
         Format::Json if start < end => {
             let items = decode::json_items(&dtype);
             if items > MAX_JSON_ITEMS {
-                return Err(format!(
-                    "{name}: a record is {items} JSON values, too many to print"
-                ));
+                return Err(
+                    format!("{name}: a record is {items} JSON values, too many to print").into(),
+                );
             }
         }
         Format::Json => {}
@@ -175,7 +183,8 @@ pub fn dump(
     if gather && record > MAX_GATHERED_RECORD {
         return Err(format!(
             "{name}: a Fortran-order record of {record} bytes is too large to gather"
-        ));
+        )
+        .into());
     }
     let records = Records {
         bytes: &map,
@@ -187,22 +196,19 @@ pub fn dump(
         gather,
     };
     let mut gathered = Vec::new();
-    let stdout = std::io::stdout();
-    let out = BufWriter::new(stdout.lock());
-    let io = |e: std::io::Error| format!("writing output: {e}");
+    let out = output::stdout();
     match format {
         Format::Csv => {
-            let csv_err = |e: csv::Error| format!("writing output: {e}");
             let mut w = csv::WriterBuilder::new().flexible(true).from_writer(out);
-            decode::write_columns(&dtype, &mut String::new(), &mut w).map_err(csv_err)?;
-            w.write_record(None::<&[u8]>).map_err(csv_err)?;
+            decode::write_columns(&dtype, &mut String::new(), &mut w).map_err(Stop::csv)?;
+            w.write_record(None::<&[u8]>).map_err(Stop::csv)?;
             let mut text = String::new();
             for i in start..end {
                 let bytes = records.get(i as usize, &mut gathered);
-                decode::write_cells(&dtype, bytes, &mut text, &mut w).map_err(csv_err)?;
-                w.write_record(None::<&[u8]>).map_err(csv_err)?;
+                decode::write_cells(&dtype, bytes, &mut text, &mut w).map_err(Stop::csv)?;
+                w.write_record(None::<&[u8]>).map_err(Stop::csv)?;
             }
-            w.flush().map_err(io)
+            w.flush().map_err(Stop::output)
         }
         Format::Json => {
             let mut out = out;
@@ -216,10 +222,10 @@ pub fn dump(
                     },
                     &mut ser,
                 )
-                .map_err(|e| format!("writing output: {e}"))?;
-                out.write_all(b"\n").map_err(io)?;
+                .map_err(Stop::json)?;
+                out.write_all(b"\n").map_err(Stop::output)?;
             }
-            out.flush().map_err(io)
+            out.flush().map_err(Stop::output)
         }
     }
 }

@@ -5,6 +5,7 @@ mod bench;
 mod cold;
 mod decode;
 mod inspect;
+mod output;
 mod report;
 mod tail;
 // The workloads and their kernels, one copy for this command and the criterion benches.
@@ -15,6 +16,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::output::Stop;
 
 /// Typed, zero-copy record stores over memory-mapped files.
 #[derive(Parser)]
@@ -106,7 +109,8 @@ fn main() -> ExitCode {
                 .map_err(|_| format!("bad follower mode {mode}"))
                 .and_then(|w| tail::follow_words(&path, w, records)),
             None => tail::follow(&path, mode == "spin", records),
-        },
+        }
+        .map_err(Stop::from),
         Command::Dump {
             file,
             range,
@@ -114,8 +118,9 @@ fn main() -> ExitCode {
         } => inspect::dump(&file, range, format),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
+        // `recmap info f | head`: the reader has all it wanted.
+        Ok(()) | Err(Stop::OutputClosed) => ExitCode::SUCCESS,
+        Err(Stop::Failed(message)) => {
             eprintln!("recmap: {message}");
             ExitCode::FAILURE
         }

@@ -2,6 +2,8 @@
 //! in-memory baseline and to the best system-call method), the ratios to the Python peers,
 //! the tail latencies, and `--json`.
 
+use std::io::{self, Write};
+
 use crate::bench::RUNS;
 
 /// One timed result, as printed by `--json`.
@@ -43,15 +45,22 @@ fn gbps(m: &Measurement) -> f64 {
     m.bytes as f64 / m.seconds / 1e9
 }
 
-pub fn print_table(size: u64, record: usize, results: &[Measurement]) {
-    println!(
+pub fn print_table(
+    out: &mut dyn Write,
+    size: u64,
+    record: usize,
+    results: &[Measurement],
+) -> io::Result<()> {
+    writeln!(
+        out,
         "recmap bench: {} MiB file, {record}-byte records, warm page cache, best of {RUNS}",
         size >> 20
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "{:<16} {:<15} {:>9} {:>12} {:>10} {:>12}",
         "workload", "method", "GB/s", "ns/record", "vs memory", "vs best I/O"
-    );
+    )?;
     for m in results.iter().filter(|m| m.latency.is_none()) {
         let same: Vec<&Measurement> = results
             .iter()
@@ -72,7 +81,8 @@ pub fn print_table(size: u64, record: usize, results: &[Measurement]) {
             .map(|r| gbps(r))
             .fold(f64::NAN, f64::max);
         let ns_per_record = per_op_ns(m);
-        println!(
+        writeln!(
+            out,
             "{:<16} {:<15} {:>9.2} {:>12.1} {:>10} {:>12}",
             m.workload,
             m.method,
@@ -84,8 +94,9 @@ pub fn print_table(size: u64, record: usize, results: &[Measurement]) {
             } else {
                 format!("{:.2}x", gbps(m) / best_io)
             },
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// The Python peers' method names (`benches/peers.py`), as the rows keep them.
@@ -102,13 +113,16 @@ pub fn is_peer(method: &str) -> bool {
 }
 
 /// recmap's mapped methods against each Python peer of the same workload.
-pub fn print_peer_ratios(results: &[Measurement]) {
+pub fn print_peer_ratios(out: &mut dyn Write, results: &[Measurement]) -> io::Result<()> {
     let peers: Vec<&Measurement> = results.iter().filter(|m| is_peer(m.method)).collect();
     if peers.is_empty() {
-        return;
+        return Ok(());
     }
-    println!();
-    println!("recmap against Python on the same file and indices (higher is faster for recmap)");
+    writeln!(out)?;
+    writeln!(
+        out,
+        "recmap against Python on the same file and indices (higher is faster for recmap)"
+    )?;
     for ours in results
         .iter()
         .filter(|m| m.method == "mmap" || m.method == "gather")
@@ -119,40 +133,53 @@ pub fn print_peer_ratios(results: &[Measurement]) {
             .filter(|p| p.workload == ours.workload)
             .map(|p| format!("{} {:.2}x", p.method, per_op_ns(p) / per_op_ns(ours)))
             .collect();
-        println!(
+        writeln!(
+            out,
             "{:<13} {:<14} {}",
             ours.workload,
             ours.method,
             ratios.join("  ")
-        );
+        )?;
     }
+    Ok(())
 }
 
-pub fn print_tail(results: &[Measurement]) {
+pub fn print_tail(out: &mut dyn Write, results: &[Measurement]) -> io::Result<()> {
     let tail: Vec<&Measurement> = results.iter().filter(|m| m.latency.is_some()).collect();
     if tail.is_empty() {
-        return;
+        return Ok(());
     }
-    println!();
-    println!("tail: one writer process, one follower process (16-byte records, CLOCK_MONOTONIC)");
-    println!(
+    writeln!(out)?;
+    writeln!(
+        out,
+        "tail: one writer process, one follower process (16-byte records, CLOCK_MONOTONIC)"
+    )?;
+    writeln!(
+        out,
         "{:<13} {:<16} {:>10} {:>10} {:>14}",
         "workload", "method", "p50 µs", "p99 µs", "records/s"
-    );
+    )?;
     for m in tail {
         let (p50, p99) = m.latency.unwrap_or_default();
-        println!(
+        writeln!(
+            out,
             "{:<13} {:<16} {:>10.2} {:>10.2} {:>14.0}",
             m.workload,
             m.method,
             p50 as f64 / 1e3,
             p99 as f64 / 1e3,
             m.ops as f64 / m.seconds
-        );
+        )?;
     }
+    Ok(())
 }
 
-pub fn print_json(size: u64, record: usize, results: &[Measurement]) {
+pub fn print_json(
+    out: &mut dyn Write,
+    size: u64,
+    record: usize,
+    results: &[Measurement],
+) -> io::Result<()> {
     let rows: Vec<String> = results
         .iter()
         .map(|m| {
@@ -165,8 +192,10 @@ pub fn print_json(size: u64, record: usize, results: &[Measurement]) {
             )
         })
         .collect();
-    println!(
+    writeln!(
+        out,
         "{{\"size_bytes\": {size}, \"record_bytes\": {record}, \"results\": [{}]}}",
         rows.join(", ")
-    );
+    )?;
+    Ok(())
 }
