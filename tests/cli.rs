@@ -628,3 +628,45 @@ fn a_closed_pipe_ends_bench_quietly_and_cleans_up() {
     assert_eq!((out.status.code(), &*err), (Some(0), ""));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// numpy drops every unnamed field that is void bytes or a subarray (of anything) when it
+/// reads a file — its padding — and keeps an unnamed scalar or struct as a field named `''`;
+/// `dump` shows the same fields.
+#[test]
+fn dump_drops_the_padding_numpy_drops() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("padded.npy");
+    let descr = "[('a', '<i4'), ('', '|V3', (2,)), ('b', '<u2'), ('', '<i2', (2,)), \
+                 ('', [('x', '|u1')], (1,)), ('', ('|V1', (2,))), ('', '<i2')]";
+    let text = format!("{{'descr': {descr}, 'fortran_order': False, 'shape': (2,), }}");
+    let mut data = Vec::new();
+    for i in 0..2u8 {
+        data.extend_from_slice(&(-1 - i32::from(i)).to_le_bytes());
+        data.extend_from_slice(&[4, 5, 6, 7, 8, 9]);
+        data.extend_from_slice(&(10 + u16::from(i)).to_le_bytes());
+        data.extend_from_slice(&[1, 0, 2, 0, 3, 0xaa, 0xbb]);
+        data.extend_from_slice(&(-20 - i16::from(i)).to_le_bytes());
+    }
+    std::fs::write(&path, common::npy_v1(text.as_bytes(), 64, &data).0).unwrap();
+    assert_eq!(
+        ok(&["dump", s(&path)]),
+        // The unnamed field's column is `value`, as a bare scalar's.
+        "a,b,value\n-1,10,-20\n-2,11,-21\n"
+    );
+    assert_eq!(
+        ok(&["dump", s(&path), "--format", "json"]),
+        "{\"a\": -1, \"b\": 10, \"\": -20}\n{\"a\": -2, \"b\": 11, \"\": -21}\n"
+    );
+    let Some(python) = common::python3_with_numpy() else {
+        return;
+    };
+    let script = r#"
+import sys, numpy as np
+x = np.load(sys.argv[1])
+print(x.dtype.names, x.tolist())
+"#;
+    assert_eq!(
+        common::run_python(python, script, &[s(&path)], b""),
+        "('a', 'b', '') [(-1, 10, -20), (-2, 11, -21)]\n"
+    );
+}

@@ -105,6 +105,29 @@ impl NpyDtype {
         }
     }
 
+    /// Whether a struct field of this type named `name` is padding, which numpy drops when
+    /// it reads the file: an unnamed (`''`) field of void bytes or a subarray of anything
+    /// (numpy's `name == '' and dt.type is np.void and dt.names is None`). numpy writes the gaps
+    /// of an aligned or offset struct so.
+    ///
+    /// ```
+    /// use recmap::npy::NpyDtype;
+    /// let v3 = NpyDtype::Scalar { order: '|', kind: 'V', size: 3, text: "|V3".into() };
+    /// assert!(v3.is_padding(""));
+    /// assert!(!v3.is_padding("gap"));
+    /// let i2 = NpyDtype::Scalar { order: '<', kind: 'i', size: 2, text: "<i2".into() };
+    /// assert!(!i2.is_padding(""));
+    /// assert!(NpyDtype::Array { elem: Box::new(i2), shape: vec![2] }.is_padding(""));
+    /// ```
+    pub fn is_padding(&self, name: &str) -> bool {
+        name.is_empty()
+            && match self {
+                NpyDtype::Scalar { kind, .. } => *kind == 'V',
+                NpyDtype::Array { .. } => true,
+                NpyDtype::Struct(_) => false,
+            }
+    }
+
     /// Parses a type string (`'<u8'`, `'|V3'`, `'<M8[ns]'`).
     fn parse_type_str(text: &str) -> Result<NpyDtype, HeaderProblem> {
         let unsupported = |why| HeaderProblem::UnsupportedDtype {
@@ -192,11 +215,12 @@ impl NpyDtype {
                 for item in items {
                     fields.push(Self::field(item)?);
                 }
-                // numpy refuses a name twice; unnamed ('') padding may repeat. One pass with a
-                // set: a header may list a million fields.
+                // numpy refuses a name twice (an unnamed field that is not padding too);
+                // padding, which it drops, may repeat. One pass with a set: a header may list
+                // a million fields.
                 let mut seen = HashSet::with_capacity(fields.len());
-                for (name, _) in &fields {
-                    if !name.is_empty() && !seen.insert(name.as_str()) {
+                for (name, dtype) in &fields {
+                    if !dtype.is_padding(name) && !seen.insert(name.as_str()) {
                         return Err(malformed(&format!(
                             "names the field '{}' twice in 'descr'",
                             printable(name)
@@ -404,7 +428,16 @@ mod tests {
                 what: "names the field 'f0' twice in 'descr'".into()
             }
         );
-        let padded = "[('a', '<u4'), ('', '|V4'), ('b', '<u4'), ('', '|V4')]";
-        assert_eq!(Header::parse(&npy_v2(padded, 16)).unwrap().dtype.size(), 16);
+        let padded = "[('a', '<u4'), ('', '|V4'), ('b', '<u4'), ('', '|V4'), ('', '<i2', (2,))]";
+        assert_eq!(Header::parse(&npy_v2(padded, 20)).unwrap().dtype.size(), 20);
+        // An unnamed field that is not padding is a field named '', once at most (numpy:
+        // "name already used as a name or title").
+        let unnamed = "[('', '<u4'), ('', '|V4'), ('', '<u4')]";
+        assert_eq!(
+            twice(unnamed),
+            HeaderProblem::Malformed {
+                what: "names the field '' twice in 'descr'".into()
+            }
+        );
     }
 }

@@ -10,10 +10,9 @@ use std::io::Write;
 use recmap::npy::NpyDtype;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
-/// Whether a struct field is padding: numpy writes the gaps of an aligned or offset struct
-/// as unnamed void fields, and reading the file drops them again.
+/// Whether a struct field is padding, which numpy drops on reading, and so does `dump`.
 fn is_padding(name: &str, dtype: &NpyDtype) -> bool {
-    name.is_empty() && matches!(dtype, NpyDtype::Scalar { kind: 'V', .. })
+    dtype.is_padding(name)
 }
 
 /// How many CSV columns a record of `dtype` has (saturating).
