@@ -43,12 +43,13 @@ pub use options::MapOptions;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Access {
-    /// Read only (Python `ACCESS_READ`); writes give [`Error::ReadOnly`]. Takes a shared lock.
+    /// Read only (Python `ACCESS_READ`); writes give [`Error::ReadOnly`]. Takes a shared lock
+    /// (see the [safety model](Map#safety-model): never beside a writer or an appender).
     Read,
     /// Read and write through to the file (Python `ACCESS_WRITE`). Takes an exclusive lock.
     Write,
     /// Copy-on-write (Python `ACCESS_COPY`): writes change memory only, never the file.
-    /// Takes a shared lock.
+    /// Takes a shared lock, as `Read` does.
     Copy,
 }
 
@@ -123,11 +124,34 @@ impl Region {
 /// `&[u8]` points at change, breaking Rust's aliasing rules) or truncate it (touching the lost
 /// pages raises `SIGBUS`). memmap2 therefore makes every constructor `unsafe`; recmap's safe
 /// constructors ([`Map::open`], [`Map::create`], [`MapOptions::open`]) instead take an
-/// **advisory lock** on the file for as long as the map lives — shared for
-/// [`Access::Read`]/[`Access::Copy`], exclusive for [`Access::Write`] — so every map and
-/// table in every process that uses recmap sees a file that nobody else
-/// writes. A conflicting lock gives [`Error::Locked`], or a wait with
-/// [`MapOptions::wait_for_lock`].
+/// **advisory lock** on the file for as long as the map lives, so that every map and table in
+/// every process that uses recmap sees a file that nobody else writes:
+///
+/// | holder | may coexist with |
+/// |---|---|
+/// | [`Access::Write`] map, `ReadWrite` table | nobody |
+/// | [`Access::Read`] / [`Access::Copy`] map | other `Read`/`Copy` maps, table readers |
+/// | `Append` table (one) | table readers (`open_read`) |
+/// | table reader (`Table::open_read`) | `Read`/`Copy` maps, other readers, one appender |
+///
+/// A `Read` or `Copy` map never coexists with an appender: its `&[u8]` covers the whole file,
+/// which the appender keeps storing into. (A table reader may, because its `&[T]` covers only
+/// records the appender has committed and never touches again.) To follow a live table, open
+/// it with `Table::open_read`.
+///
+/// A conflicting lock gives [`Error::Locked`], or a wait: [`MapOptions::wait_for_lock`]
+/// (without end) or [`MapOptions::lock_timeout`]. Writers are not starved: once a writer
+/// waits, new readers queue behind it, so it waits only for the readers already there.
+/// (Hence, as with `std::sync::RwLock`, a thread that holds a reader and opens another one
+/// with an endless wait while a writer waits for the first deadlocks; give it a timeout.)
+///
+/// The locks are Linux open-file-description byte-range locks (`F_OFD_SETLK`) on three bytes
+/// near the largest file offset, where no data is ever stored: they conflict between two
+/// opens even inside one process, vanish when the file is closed or the process dies (no
+/// lock file, no reader table to go stale), and are seen by other programs' `fcntl`/`lockf`
+/// record locks (Python's `fcntl.lockf(f, LOCK_EX)` on the whole file excludes recmap).
+/// After a `fork()` the child shares its parent's open files and so their locks: a table
+/// refuses to write from the child ([`Error::Forked`]); maps, like Python's, are shared.
 ///
 /// What the lock cannot do: advisory locks bind only programs that ask for them. A program
 /// that writes or truncates the file without locking it (a text editor, `truncate(1)`, a
@@ -135,6 +159,9 @@ impl Region {
 /// it fault with `SIGBUS`. Do not hand files that such programs modify to a `Map` while they run.
 /// [`MapOptions::open_unlocked`] is the explicit, `unsafe` way to map without a lock, for
 /// shared-memory IPC and for files that other programs change on purpose.
+///
+/// A file that `Map::create` makes is built under no name (`O_TMPFILE`) and linked into place
+/// complete, so no other process ever sees it half-made, and a failure leaves no file.
 ///
 /// Anonymous maps ([`Map::anon`]) have no file and need no lock.
 pub struct Map {

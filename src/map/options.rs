@@ -489,6 +489,12 @@ impl MapOptions {
             .map_err(|e| Error::io(Some(path), "create", e))?;
         let mut map = self.map_file(file, None, len)?;
         init(&mut map)?;
+        // Durable before it is named: after a machine crash the name, if it survived, points
+        // at the whole file, never at one whose header never reached the disk.
+        map.flush()?;
+        new.file
+            .sync_data()
+            .map_err(|e| Error::io(Some(path), "sync", e))?;
         new.link(path, replace)
             .map_err(|e| Error::io(Some(path), "create", e))?;
         map.path = Some(path.to_path_buf());

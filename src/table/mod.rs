@@ -149,27 +149,44 @@ impl Writable for Append {}
 /// opened, and more after [`refresh`](Table::refresh) or [`wait_for_len`](Table::wait_for_len).
 ///
 /// The lock protocol, all advisory and all released by the kernel when the process dies
-/// (no reader table, no stale slots):
+/// (no reader table, no stale slots), is the [map's](Map#safety-model): byte-range locks far
+/// past any data. `ReadWrite` holds the file exclusively, so it excludes every other table
+/// and every [`Map`]; an `Append` table excludes other appenders, `ReadWrite` tables and plain
+/// `Read`/`Copy` maps (whose `&[u8]` would cover bytes it is storing into), but not readers;
+/// a reader excludes only `ReadWrite` tables and `Write` maps.
 ///
-/// - every table takes a `flock` on the file for its life: *exclusive* for `ReadWrite`,
-///   *shared* for `Append` and `ReadOnly` — so `ReadWrite` excludes every other table and
-///   every [`Map`], and `Append` and readers coexist;
-/// - an `Append` table also takes an *exclusive* Linux open-file-description lock
-///   (`fcntl(F_OFD_SETLK)`) on one byte far past any data — two appenders conflict there,
-///   readers never touch it. (`flock` alone has only shared and exclusive; three roles need
-///   the second lock.)
+/// A conflict is [`Error::Locked`](crate::Error::Locked), or a wait with
+/// [`TableOptions::wait_for_lock`] or [`TableOptions::lock_timeout`]; a waiting writer is not
+/// starved by readers that keep coming (they queue behind it). After taking its lock a table
+/// checks that the file it locked is still the one at the path (a writer may have renamed a
+/// new file over it while it waited) and opens again if not.
 ///
-/// A conflict is [`Error::Locked`](crate::Error::Locked), or a wait with [`TableOptions::wait_for_lock`]. After
-/// taking its lock a table checks that the file it locked is still the one at the path (a
-/// writer may have renamed a new file over it while it waited) and opens again if not.
+/// A table opened in one process and used in the child of a `fork()` refuses to write there
+/// ([`Error::Forked`](crate::Error::Forked)) and publishes nothing when dropped: the child
+/// shares the parent's file and locks, but not its count. Open the table again in the child.
 ///
-/// # Commit points
+/// # Commit points and durability
 ///
+/// - **Creating** (`create`, `create_append`, [`Array::create`](crate::Array::create)) builds
+///   the file under no name (`O_TMPFILE`, or a hidden name where the file system has none),
+///   locked, with its header written and its capacity reserved, makes it durable, and only
+///   then links it to its name — refusing an existing name. Another process sees no file or a
+///   whole one; a failure (a lock, a full disk) leaves nothing. The *name* becomes durable at
+///   the table's first [`sync`](Table::sync) (an `fsync` of the directory): a machine crash
+///   before it may lose the new file, but never leaves its name on a file without a header.
 /// - [`flush`](Table::flush) publishes the record count in the header: after it returns, a
-///   crash of the *process* loses no record pushed before it, and live readers and numpy can
-///   see those records. Records are always written before the count that includes them.
-/// - [`sync`](Table::sync) also makes the records and then the header durable (`msync`, then
-///   `fdatasync`): after it returns, a crash of the *machine* loses nothing either.
+///   crash of the *process* (a panic, `kill -9`) loses no record pushed before it, and live
+///   readers and numpy see those records. Records are always stored before the count that
+///   includes them.
+/// - After `flush` but before `sync`, a crash of the *machine* (power loss, kernel panic)
+///   loses what the kernel had not yet written back, in any order of pages: the file may come
+///   back with the count of the last `sync` or of any later `flush`, and that count may be
+///   **ahead of its records** (the header page reached the disk, some record pages did not:
+///   those records read as zeros). Nothing up to the last `sync` is lost.
+/// - [`sync`](Table::sync) makes the records durable (`msync`), then publishes the count and
+///   makes the header durable (`fdatasync`), and the first time also the table's name: after
+///   it returns, a machine crash loses no record pushed before it, and the count on disk
+///   never covers a record that did not reach it. `sync` also covers every earlier `flush`.
 /// - Dropping a writable table flushes (errors are not reported; call `flush` to see them).
 ///   It does not `sync` and does not `msync`: durability against machine crashes is what
 ///   `sync` is for.
