@@ -670,3 +670,86 @@ print(x.dtype.names, x.tolist())
         "('a', 'b', '') [(-1, 10, -20), (-2, 11, -21)]\n"
     );
 }
+
+/// `dump` of long doubles (x87 extended, `<f16`) against numpy's `np.float64(x)`, bit for
+/// bit: the f64 subnormal range, where rounding twice went wrong, with ties and near-ties
+/// below the last place; normal values; overflow to infinity.
+#[test]
+fn long_doubles_dump_as_numpy_rounds_them() {
+    let Some(python) = common::python3_with_numpy() else {
+        return;
+    };
+    let mut rng = common::Rng::new(12);
+    let mut values: Vec<(u64, u16)> = vec![(0x8000_0000_0020_0001, 15350)];
+    for _ in 0..20_000 {
+        let band = rng.below(4);
+        let exp = match band {
+            0 => 16383 - 1080 + rng.below(60) as u16, // f64 subnormals and their edges
+            1 => rng.range(1, 0x7fff) as u16,         // anything finite
+            2 => 16383 + 1020 + rng.below(8) as u16,  // around f64's largest
+            _ => 16383 - 1023 + rng.below(3) as u16,  // the subnormal/normal border
+        };
+        let mut m = rng.next_u64() | 1 << 63;
+        // Bits below f64's last place (for a subnormal, more than 11): a tie, just above or
+        // below one, or random.
+        let dropped = (16383 + 63 - 1074 - i32::from(exp)).clamp(11, 63) as u32;
+        let low = 1u64 << (dropped - 1);
+        m &= !((low << 1) - 1);
+        m |= match rng.below(4) {
+            0 => low,
+            1 => low + 1,
+            2 => low - 1,
+            _ => rng.next_u64() & ((low << 1) - 1),
+        };
+        let sign = if rng.below(2) == 0 { 0 } else { 0x8000 };
+        values.push((m, exp | sign));
+    }
+    let mut data = Vec::new();
+    for &(m, se) in &values {
+        data.extend_from_slice(&m.to_le_bytes());
+        data.extend_from_slice(&se.to_le_bytes());
+        data.extend_from_slice(&[0; 6]);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.npy");
+    let text = format!(
+        "{{'descr': '<f16', 'fortran_order': False, 'shape': ({},), }}",
+        values.len()
+    );
+    std::fs::write(&path, common::npy_v1(text.as_bytes(), 64, &data).0).unwrap();
+    let script = r#"
+import sys, numpy as np
+x = np.load(sys.argv[1])
+assert x.dtype == np.longdouble and np.finfo(np.longdouble).nmant == 63, "not x87 extended"
+print(repr(float(np.float64(x[0]))))
+with np.errstate(over='ignore'):
+    for b in x.astype(np.float64).view(np.uint64):
+        print(f"{int(b):016x}")
+"#;
+    let numpy = common::run_python(python, script, &[s(&path)], b"");
+    let numpy: Vec<&str> = numpy.lines().collect();
+    let dump = ok(&["dump", s(&path)]);
+    let ours: Vec<&str> = dump.lines().skip(1).collect();
+    // The value that was rounded twice, as numpy and Python print it.
+    assert_eq!(numpy[0], "1.0864618449747e-311");
+    assert_eq!(ours[0], "1.0864618449747e-311");
+    assert_eq!((numpy.len() - 1, ours.len()), (values.len(), values.len()));
+    let mut wrong = Vec::new();
+    for (i, (want, got)) in numpy[1..].iter().zip(&ours).enumerate() {
+        let got = got.parse::<f64>().unwrap().to_bits();
+        let want = u64::from_str_radix(want, 16).unwrap();
+        if got != want {
+            let (m, se) = values[i];
+            wrong.push(format!(
+                "{m:#018x} {se:#06x}: numpy {want:#018x}, recmap {got:#018x}"
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} differ, e.g.\n{}",
+        wrong.len(),
+        values.len(),
+        wrong[..wrong.len().min(10)].join("\n")
+    );
+}

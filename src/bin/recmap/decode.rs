@@ -340,24 +340,59 @@ fn scalar(dtype: &NpyDtype, bytes: &[u8]) -> Scalar {
 fn extended_to_f64(b: [u8; 16]) -> f64 {
     let mantissa = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
     let se = u16::from_le_bytes([b[8], b[9]]);
-    let sign = if se & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let negative = se & 0x8000 != 0;
     let exp = i32::from(se & 0x7fff);
     let integer_bit = mantissa >> 63 == 1;
-    match exp {
-        0x7fff if integer_bit && mantissa << 1 == 0 => sign * f64::INFINITY,
-        0x7fff => f64::NAN,
-        0 => sign * scaled(mantissa, 1 - 16383),
-        _ if !integer_bit => f64::NAN,
-        _ => sign * scaled(mantissa, exp - 16383),
-    }
+    let magnitude = match exp {
+        0x7fff if integer_bit && mantissa << 1 == 0 => f64::INFINITY,
+        0x7fff => return f64::NAN,
+        // Denormals (and pseudo-denormals, integer bit set) have the exponent of 1.
+        0 => round_to_f64(mantissa, 1 - 16383),
+        _ if !integer_bit => return f64::NAN,
+        _ => round_to_f64(mantissa, exp - 16383),
+    };
+    if negative { -magnitude } else { magnitude }
 }
 
-/// `mantissa / 2^63 * 2^exp`, scaled in two steps so that results in f64's subnormal range
-/// are not lost to an intermediate underflow.
-fn scaled(mantissa: u64, exp: i32) -> f64 {
-    let fraction = mantissa as f64 * 2f64.powi(-63);
-    let (a, b) = (exp / 2, exp - exp / 2);
-    fraction * 2f64.powi(a) * 2f64.powi(b)
+/// `mantissa / 2^63 * 2^exp` rounded once, to nearest with ties to even, into an f64 —
+/// normal, subnormal, zero or infinite. (Converting the mantissa to f64 and then scaling
+/// rounds twice when the result is subnormal: 53 bits, then fewer.)
+fn round_to_f64(mantissa: u64, exp: i32) -> f64 {
+    if mantissa == 0 {
+        return 0.0;
+    }
+    // Normalize: the top bit set, the value `m / 2^63 * 2^e` in [2^e, 2^(e + 1)).
+    let shift = mantissa.leading_zeros();
+    let m = mantissa << shift;
+    let e = exp - shift as i32;
+    if e > 1023 {
+        return f64::INFINITY;
+    }
+    // Bits of `m` below the f64's last place: 11 for a normal result; for a subnormal one,
+    // whose last place is 2^-1074, more (all 64 and beyond for a value below 2^-1075).
+    let dropped = if e >= -1022 { 11 } else { (-1011 - e) as u32 };
+    let (kept, rest, half) = if dropped >= 128 {
+        (0, 1, 2) // below a quarter of the smallest subnormal: rounds to zero
+    } else {
+        let wide = u128::from(m);
+        (
+            wide >> dropped,
+            wide & ((1u128 << dropped) - 1),
+            1u128 << (dropped - 1),
+        )
+    };
+    let round_up = rest > half || (rest == half && kept & 1 == 1);
+    let kept = kept as u64 + u64::from(round_up);
+    // A normal result: the biased exponent above the 52 stored bits, plus the 53-bit
+    // significand whose leading 1 adds one to it (a carry out of rounding adds one more, up
+    // to infinity's exponent). A subnormal one: the significand is the bits, and a carry into
+    // 2^52 makes the smallest normal.
+    let bits = if e >= -1022 {
+        ((e + 1022) as u64) << 52
+    } else {
+        0
+    } + kept;
+    f64::from_bits(bits)
 }
 
 impl Scalar {
@@ -520,5 +555,51 @@ mod tests {
         c[..16].copy_from_slice(&b);
         c[16..32].copy_from_slice(&b);
         assert_eq!(scalar_text("'<c32'", &c), "1.5+1.5j");
+    }
+
+    fn extended(mantissa: u64, sign_exp: u16) -> [u8; 16] {
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&mantissa.to_le_bytes());
+        b[8..10].copy_from_slice(&sign_exp.to_le_bytes());
+        b
+    }
+
+    /// Long doubles land on the nearest f64, rounded once (ties to even) — in f64's
+    /// subnormal range too, where converting the mantissa and then scaling rounded twice.
+    /// The expected values are numpy's `np.float64(np.longdouble)` (tests/cli.rs checks
+    /// thousands more against numpy itself).
+    #[test]
+    fn long_doubles_round_once() {
+        let f = |mantissa, sign_exp| extended_to_f64(extended(mantissa, sign_exp));
+        // Just above the halfway point between two subnormals 2^-1074 apart: the first
+        // rounding (to 53 bits) made it a tie, and the second went to the even one.
+        assert_eq!(f(0x8000_0000_0020_0001, 15350), 1.0864618449747e-311);
+        assert_eq!(f(0x8000_0000_0020_0000, 15350), 1.086461844974e-311); // a tie: to even
+        assert_eq!(f(0x8000_0000_0060_0000, 15350), 1.086461844975e-311); // a tie: to even
+        assert_eq!(
+            f(0x8000_0000_0020_0001, 0x8000 | 15350),
+            -1.0864618449747e-311
+        );
+        // Around the smallest subnormal, 2^-1074: half of it is a tie (to zero), more is it.
+        let half_min = 16383 - 1075;
+        assert_eq!(f(1 << 63, half_min).to_bits(), 0);
+        assert_eq!(f((1 << 63) | 1, half_min).to_bits(), 1);
+        assert_eq!(f(u64::MAX, half_min - 1).to_bits(), 0);
+        assert_eq!(f(1 << 63, 0x8000 | half_min).to_bits(), (-0.0f64).to_bits());
+        // Rounding up out of the subnormals makes the smallest normal, 2^-1022.
+        assert_eq!(f(u64::MAX, 16383 - 1023), f64::MIN_POSITIVE);
+        // Normal results: 64 bits to 53.
+        assert_eq!(f(u64::MAX, 16383), 2.0);
+        assert_eq!(f(0x8000_0000_0000_0400, 16383), 1.0); // a tie: to even
+        assert_eq!(f(0x8000_0000_0000_0c00, 16383), 1.0 + 2.0 * f64::EPSILON);
+        // Past f64's range: infinity, also by rounding up from just below it.
+        assert_eq!(f(u64::MAX, 16383 + 1023), f64::INFINITY);
+        assert_eq!(f(0xffff_ffff_ffff_f800, 16383 + 1023), f64::MAX);
+        assert_eq!(f(1 << 63, 0x8000 | 0x7ffe), f64::NEG_INFINITY);
+        // Extended denormals and pseudo-denormals are far below f64's range.
+        assert_eq!(f(1 << 62, 0), 0.0);
+        assert_eq!(f(1 << 63, 0), 0.0);
+        assert_eq!(f(0, 0), 0.0);
+        assert!(f(0x4000_0000_0000_0000, 16383).is_nan()); // an unnormal
     }
 }
