@@ -12,6 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::Tick;
+use recmap::table::AtEnd;
 use recmap::{Access, Error, Map, Table, TableOptions};
 
 const ROLE_ENV: &str = "RECMAP_LIVE_ROLE";
@@ -187,6 +188,10 @@ fn live_child() {
     match role.to_str() {
         Some("writer") => writer(&path),
         Some("reader") => reader(&path),
+        Some("follower") => follower(&path, AtEnd::Stop),
+        Some("waiting-follower") => follower(&path, AtEnd::Wait),
+        Some("finite-writer") => finite_writer(&path),
+        Some("racer") => racer(&path),
         other => panic!("unknown role {other:?}"),
     }
 }
@@ -361,4 +366,188 @@ fn refresh_refuses_a_count_it_cannot_trust() {
         other => panic!("{other:?}"),
     }
     assert_eq!(&r[..], &[1, 2, 3]);
+}
+
+/// Follows the table batch by batch from its first record, checking every record, and prints
+/// `at N` after each batch; ends (printing `followed N`) when the follow ends.
+fn follower(path: &Path, at_end: AtEnd) {
+    let mut f = Table::<Tick>::open_read(path)
+        .expect("follower: open_read")
+        .follow(at_end);
+    let mut n = 0;
+    while let Some(batch) = f.next_batch().expect("follower: next_batch") {
+        for e in batch {
+            assert_eq!(*e, Tick::new(n as u64), "follower: record {n}");
+            n += 1;
+        }
+        println!("at {n}");
+    }
+    println!("followed {n}");
+}
+
+/// Opens (or creates) the table to append, says `appending`, appends `RECMAP_LIVE_COUNT`
+/// records from the committed count on, committing every 100, and exits normally.
+fn finite_writer(path: &Path) {
+    let count: u64 = std::env::var("RECMAP_LIVE_COUNT").unwrap().parse().unwrap();
+    let mut t = TableOptions::new()
+        .create_if_missing(true)
+        .lock_timeout(Duration::from_secs(30))
+        .open_append::<Tick>(path)
+        .expect("finite-writer: open_append");
+    println!("appending");
+    let start = t.len() as u64;
+    for i in start..start + count {
+        t.push(Tick::new(i)).expect("finite-writer: push");
+        if i % 100 == 99 {
+            t.flush().expect("finite-writer: flush");
+        }
+    }
+}
+
+/// Opens the table to append, creating it if missing, waiting for the other racer's lock;
+/// appends 1000 copies of its process id and exits.
+fn racer(path: &Path) {
+    let mut t = TableOptions::new()
+        .create_if_missing(true)
+        .lock_timeout(Duration::from_secs(30))
+        .open_append::<u64>(path)
+        .expect("racer: open_append");
+    let me = u64::from(std::process::id());
+    t.extend_from_slice(&[me; 1000]).expect("racer: extend");
+    t.flush().expect("racer: flush");
+}
+
+fn spawn_with(role: &str, path: &Path, count: u64) -> Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "live_child", "--nocapture", "--test-threads=1"])
+        .env(ROLE_ENV, role)
+        .env(PATH_ENV, path)
+        .env("RECMAP_LIVE_COUNT", count.to_string())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// The next line a child prints that is not the test harness's own.
+fn next_line(out: &mut impl BufRead) -> String {
+    loop {
+        let mut line = String::new();
+        if out.read_line(&mut line).unwrap() == 0 {
+            return String::new();
+        }
+        let line = line.trim_end();
+        let line = line.strip_prefix("test live_child ... ").unwrap_or(line);
+        if !line.is_empty() && !line.starts_with("running ") {
+            return line.to_owned();
+        }
+    }
+}
+
+/// The `followed N` line of a follower, skipping its `at N` lines.
+fn followed(out: &mut impl BufRead) -> String {
+    loop {
+        let line = next_line(out);
+        if !line.starts_with("at ") {
+            return line;
+        }
+    }
+}
+
+#[test]
+fn a_follower_ends_when_its_writer_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "f.npy");
+    let mut writer = spawn_with("finite-writer", &path, 200_000);
+    let mut wout = BufReader::new(writer.stdout.take().unwrap());
+    assert_eq!(next_line(&mut wout), "appending");
+    let mut follower = spawn("follower", &path);
+    let mut fout = BufReader::new(follower.stdout.take().unwrap());
+    assert!(writer.wait().unwrap().success());
+    // The writer's last records came in its final flush on drop: the follower saw them all.
+    assert_eq!(followed(&mut fout), "followed 200000");
+    assert!(follower.wait().unwrap().success());
+}
+
+#[test]
+fn a_follower_ends_when_its_writer_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "k.npy");
+    drop(Table::<Tick>::create(&path).unwrap());
+    let mut writer = spawn("writer", &path);
+    let mut watch = Table::<Tick>::open_read(&path).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !watch.appender_present().unwrap() {
+        assert!(
+            Instant::now() < deadline,
+            "the writer never opened the table"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let mut follower = spawn("follower", &path);
+    let mut fout = BufReader::new(follower.stdout.take().unwrap());
+    watch
+        .wait_for_len(300_000, Duration::from_secs(60))
+        .unwrap();
+    writer.kill().unwrap();
+    writer.wait().unwrap();
+    let line = followed(&mut fout);
+    assert!(follower.wait().unwrap().success());
+    // Exactly the committed records: what a fresh reader sees now.
+    let committed = Table::<Tick>::open_read(&path).unwrap().len();
+    assert!(committed >= 300_000);
+    assert_eq!(line, format!("followed {committed}"));
+}
+
+#[test]
+fn a_waiting_follower_outlives_its_writer_and_sees_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tmp(&dir, "w.npy");
+    let mut first = spawn_with("finite-writer", &path, 1000);
+    let mut out = BufReader::new(first.stdout.take().unwrap());
+    assert_eq!(next_line(&mut out), "appending");
+    let mut follower = spawn("waiting-follower", &path);
+    let mut fout = BufReader::new(follower.stdout.take().unwrap());
+    assert!(first.wait().unwrap().success());
+    while next_line(&mut fout) != "at 1000" {}
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        follower.try_wait().unwrap().is_none(),
+        "the follower stopped"
+    );
+    let mut second = spawn_with("finite-writer", &path, 500);
+    assert!(second.wait().unwrap().success());
+    loop {
+        let line = next_line(&mut fout);
+        assert!(line.starts_with("at "), "{line}");
+        if line == "at 1500" {
+            break;
+        }
+    }
+    follower.kill().unwrap();
+    follower.wait().unwrap();
+}
+
+#[test]
+fn two_writers_starting_at_once_create_one_table() {
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..20 {
+        let path = tmp(&dir, &format!("r{round}.npy"));
+        let racers: Vec<Child> = (0..2).map(|_| spawn("racer", &path)).collect();
+        let mut ids = Vec::new();
+        for mut r in racers {
+            ids.push(u64::from(r.id()));
+            assert!(r.wait().unwrap().success(), "round {round}");
+        }
+        let t = Table::<u64>::open_read(&path).unwrap();
+        assert_eq!(t.len(), 2000, "round {round}");
+        for id in ids {
+            assert_eq!(
+                t.iter().filter(|&&v| v == id).count(),
+                1000,
+                "round {round}"
+            );
+        }
+    }
+    let names = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(names, 20);
 }

@@ -57,6 +57,7 @@ fn trust_child() {
         Some("appender") => appender_holds(&path),
         Some("waiting-writer") => waiting_writer(&path),
         Some("forker") => forker(&path),
+        Some("churn") => churning_reader(&path),
         other => panic!("unknown role {other:?}"),
     }
 }
@@ -105,7 +106,7 @@ fn a_follower_polling_first_never_breaks_create_append() {
     let mut child = spawn("poller", dir.path());
     let rounds = 500;
     let mut writer_errors = Vec::new();
-    let name_of = |i: u64| format!("{}{i}.npy", if i % 2 == 0 { 'a' } else { 'w' });
+    let name_of = |i: u64| format!("{}{i}.npy", if i.is_multiple_of(2) { 'a' } else { 'w' });
     for i in 0..rounds {
         let name = name_of(i);
         writeln!(child.stdin.as_mut().unwrap(), "{name}").unwrap();
@@ -113,7 +114,7 @@ fn a_follower_polling_first_never_breaks_create_append() {
         // Vary the moment: sometimes at once, sometimes after the poller has tried a while.
         std::thread::sleep(Duration::from_micros((i % 7) * 50));
         let path = dir.path().join(&name);
-        let res = if i % 2 == 0 {
+        let res = if i.is_multiple_of(2) {
             Table::<u64>::create_append(&path).and_then(|mut t| {
                 t.push(7)?;
                 t.flush()
@@ -460,6 +461,7 @@ fn commit_accesses_are_single_instructions() {
         return;
     };
     let text = String::from_utf8_lossy(&out.stdout);
+    let narrow = regex::Regex::new(r"mov[bwlq]?\s+[^\n]*\(%\w+\)").unwrap();
     for (name, pattern) in [
         ("load16", r"movdqa\s+\(%\w+\),%xmm\d+"),
         ("store16", r"movdqa\s+%xmm\d+,\(%\w+\)"),
@@ -474,7 +476,6 @@ fn commit_accesses_are_single_instructions() {
         let accesses = regex::Regex::new(pattern).unwrap().find_iter(body).count();
         assert_eq!(accesses, 1, "recmap::sys::{name}:\n{body}");
         // No other instruction of the function touches memory through the pointer in pieces.
-        let narrow = regex::Regex::new(r"mov[bwlq]?\s+[^\n]*\(%\w+\)").unwrap();
         let pieces: Vec<&str> = narrow
             .find_iter(body)
             .map(|m| m.as_str())
@@ -485,4 +486,48 @@ fn commit_accesses_are_single_instructions() {
             "{name} touches the block in pieces: {pieces:?}"
         );
     }
+}
+
+/// A reader process that opens the table, holds it 2 ms, lets go, for ever.
+fn churning_reader(path: &Path) {
+    loop {
+        if let Ok(t) = Table::<u64>::open_read(path) {
+            std::thread::sleep(Duration::from_millis(2));
+            drop(t);
+        }
+    }
+}
+
+/// Item 7, measured (not asserted: timing belongs in figures, not in pass/fail): how long a
+/// writer waits for a table that four reader processes keep opening and closing.
+/// `cargo test --release --test trust -- --ignored --nocapture writer_wait`
+#[test]
+#[ignore = "a measurement; run by hand"]
+fn writer_wait_behind_churning_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.npy");
+    drop(Table::<u64>::create(&path).unwrap());
+    let mut readers: Vec<Child> = (0..4).map(|_| spawn("churn", &path)).collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut waits = Vec::new();
+    for _ in 0..20 {
+        let started = Instant::now();
+        let t = TableOptions::new()
+            .wait_for_lock(true)
+            .open::<u64>(&path)
+            .unwrap();
+        waits.push(started.elapsed());
+        drop(t);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for r in &mut readers {
+        r.kill().unwrap();
+        r.wait().unwrap();
+    }
+    waits.sort();
+    eprintln!(
+        "writer waits behind 4 churning readers, 20 opens: median {:?}, max {:?}",
+        waits[waits.len() / 2],
+        waits[waits.len() - 1]
+    );
 }

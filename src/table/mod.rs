@@ -4,12 +4,14 @@
 //!   [`ReadOnly`]) and read access to the records;
 //! - `open`: [`TableOptions`], creating and opening in each role, relayout of foreign headers;
 //! - `write`: appending (`push`, `extend`, growth) and in-place mutation;
-//! - `commit`: the commit protocol — publishing the count, the locks of the three roles, and
-//!   live readers (`refresh`, `wait_for_len`);
+//! - `commit`: the commit protocol — publishing the count, and live readers (`refresh`,
+//!   `wait_for_len`, `appender_present`);
+//! - `follow`: [`Follower`], batches of new records until the appender is gone;
 //!
 //! The .npy format itself is the [`crate::npy`] module, one layer down.
 
 mod commit;
+mod follow;
 mod open;
 mod write;
 
@@ -23,6 +25,7 @@ use crate::map::{Access, Map};
 use crate::record::Record;
 use crate::view::View;
 
+pub use follow::{AtEnd, Follower};
 pub use open::TableOptions;
 
 /// The .npy format, which tables are stored in (also at [`crate::npy`], where it lives).

@@ -2,6 +2,7 @@
 //! relayout of foreign headers.
 
 use std::any::TypeId;
+use std::io::ErrorKind;
 use std::ops::Range;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::Path;
@@ -34,6 +35,7 @@ pub struct TableOptions {
     overwrite: bool,
     capacity: usize,
     wait: Wait,
+    create_if_missing: bool,
 }
 
 impl TableOptions {
@@ -66,6 +68,31 @@ impl TableOptions {
     /// ```
     pub fn overwrite(&mut self, overwrite: bool) -> &mut Self {
         self.overwrite = overwrite;
+        self
+    }
+
+    /// Lets [`open`](TableOptions::open) and [`open_append`](TableOptions::open_append) create
+    /// the table when there is no file at the path (std's `OpenOptions::create(true)`): a
+    /// writer that can be re-run. Race-free: if two processes find no file at once, exactly
+    /// one creates it and the other opens what it made (waiting for the lock as these options
+    /// say).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use recmap::TableOptions;
+    /// # let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("log.npy");
+    /// for run in 0..3u64 {
+    ///     let mut log = TableOptions::new().create_if_missing(true).open_append::<u64>(&path)?;
+    ///     log.push(run)?;
+    ///     log.flush()?;
+    /// }
+    /// assert_eq!(&recmap::Table::<u64>::open_read(&path)?[..], &[0, 1, 2]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create_if_missing(&mut self, create: bool) -> &mut Self {
+        self.create_if_missing = create;
         self
     }
 
@@ -274,11 +301,27 @@ impl TableOptions {
     }
 
     fn open_mode<T: Record, M: Mode>(&self, path: &Path) -> Result<Table<T, M>> {
-        let mut map = MapOptions::new()
+        let not_found = |e: &Error| matches!(e, Error::Io { source, .. } if source.kind() == ErrorKind::NotFound);
+        let opened = MapOptions::new()
             .access(M::ACCESS)
             .role(role_of::<M>())
             .wait(self.wait)
-            .open(path)?;
+            .open(path);
+        let mut map = match opened {
+            Ok(map) => map,
+            Err(e) if not_found(&e) && self.create_if_missing && M::ACCESS == Access::Write => {
+                // Another process may create it first: then open what it made.
+                return match self.create_mode::<T, M>(path) {
+                    Err(Error::Io { source, .. }) if source.kind() == ErrorKind::AlreadyExists => {
+                        let mut again = self.clone();
+                        again.create_if_missing = false;
+                        again.open_mode(path)
+                    }
+                    res => res,
+                };
+            }
+            Err(e) => return Err(e),
+        };
         let (header, len) = commit::read_header(&mut map, path)?;
         check_schema::<T>(&header, path)?;
         Table::from_parts(map, header.data_start, header.count_field, len)
