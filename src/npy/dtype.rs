@@ -166,20 +166,14 @@ impl NpyDtype {
             _ => true, // S, U, V: any length, 0 included
         };
         let unit = rest.get(digits.len()..).unwrap_or_default();
-        let unit_ok = match kind {
-            'M' | 'm' => {
-                unit.is_empty()
-                    || (unit.starts_with('[')
-                        && unit.ends_with(']')
-                        && unit.len() > 2
-                        && unit[1..unit.len() - 1]
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric()))
-            }
-            _ => unit.is_empty(),
-        };
-        if !known || !unit_ok {
+        if !known || (!matches!(kind, 'M' | 'm') && !unit.is_empty()) {
             return Err(unsupported("numpy has no such type"));
+        }
+        if matches!(kind, 'M' | 'm') && !datetime_unit_ok(unit) {
+            return Err(unsupported(
+                "numpy has no such datetime unit (Y, M, W, D, h, m, s, ms, us, ns, ps, fs, as or \
+                 generic, with an optional multiple such as [25s])",
+            ));
         }
         let size = if kind == 'U' {
             n.checked_mul(4)
@@ -360,6 +354,81 @@ impl fmt::Display for NpyDtype {
     }
 }
 
+/// Whether numpy reads `meta`, the part of a datetime type string after `M8`/`m8`: nothing
+/// (generic units) or `[` unit `]`, where numpy's parser (`datetime.c`) takes an optional
+/// multiple (`strtol`: spaces, a sign, digits, at most `2**31 - 1`), a unit (`Y` `M` `W` `D`
+/// `h` `m` `s` `ms` `us` `μs` `ns` `ps` `fs` `as` `generic`), and an optional `/` divisor
+/// that must turn the unit into a whole multiple of a finer one (`[s/4]` is `[250ms]`).
+///
+/// numpy also accepts a few strings only by overflowing or dividing by zero (`[s/0]` kills
+/// the interpreter; `[s/-2]`, `[2147483647s/2]` and `[W/11]` make nonsense units): those are
+/// refused.
+fn datetime_unit_ok(meta: &str) -> bool {
+    if meta.is_empty() {
+        return true;
+    }
+    let Some(inner) = meta.strip_prefix('[').and_then(|m| m.strip_suffix(']')) else {
+        return false;
+    };
+    if inner.is_empty() || inner.contains(']') {
+        return false;
+    }
+    let (num, rest) = match c_strtol(inner) {
+        Some((n, rest)) if (0..=i64::from(i32::MAX)).contains(&n) => (n, rest),
+        Some(_) => return false,
+        None => (1, inner),
+    };
+    let (unit, den) = match rest.split_once('/') {
+        None => (rest, None),
+        // The divisor: a number and nothing after it.
+        Some((unit, den)) => match c_strtol(den) {
+            Some((d, "")) if (1..=i64::from(i32::MAX)).contains(&d) => (unit, Some(d)),
+            _ => return false,
+        },
+    };
+    // Each unit's finer units and how many of them it holds, as numpy's table lists them.
+    let finer: &[i64] = match unit {
+        "Y" => &[12, 52, 365],
+        "M" => &[4, 30, 720],
+        "W" => &[7, 168, 10080],
+        "D" => &[24, 1440, 86400],
+        "h" => &[60, 3600],
+        "m" => &[60, 60_000],
+        "s" | "ms" | "us" | "μs" | "ns" | "ps" => &[1000, 1_000_000],
+        "fs" => &[1000],
+        "as" | "generic" => &[],
+        _ => return false,
+    };
+    match den {
+        None | Some(1) => true,
+        Some(den) => finer
+            .iter()
+            .find(|&&n| n % den == 0)
+            .is_some_and(|&n| num * (n / den) <= i64::from(i32::MAX)),
+    }
+}
+
+/// C's `strtol` in base 10 on `text`: leading white space, an optional sign, digits (at least
+/// one, saturating). The value and what follows, or `None` if there are no digits.
+fn c_strtol(text: &str) -> Option<(i64, &str)> {
+    let trimmed = text.trim_start_matches([' ', '\t', '\n', '\u{b}', '\u{c}', '\r']);
+    let (negative, unsigned) = match trimmed.strip_prefix('-') {
+        Some(unsigned) => (true, unsigned),
+        None => (false, trimmed.strip_prefix('+').unwrap_or(trimmed)),
+    };
+    let rest = unsigned.trim_start_matches(|c: char| c.is_ascii_digit());
+    let digits = unsigned
+        .get(..unsigned.len() - rest.len())
+        .unwrap_or_default();
+    if digits.is_empty() {
+        return None;
+    }
+    let value = digits.bytes().fold(0i64, |v, d| {
+        v.saturating_mul(10).saturating_add(i64::from(d - b'0'))
+    });
+    Some((if negative { -value } else { value }, rest))
+}
+
 pub(super) fn int_tuple(lit: &Literal) -> Option<Vec<u64>> {
     match lit {
         Literal::Tuple(items) => items
@@ -439,5 +508,82 @@ mod tests {
                 what: "names the field '' twice in 'descr'".into()
             }
         );
+    }
+
+    #[test]
+    fn datetime_units_are_numpys() {
+        let parse = |ty: &str| Header::parse(&npy_v2(&format!("'{ty}'"), 8)).map(|h| h.dtype);
+        for ok in [
+            "<M8",
+            "<m8",
+            "<M8[Y]",
+            "<M8[M]",
+            "<M8[W]",
+            "<M8[D]",
+            "<M8[h]",
+            "<M8[m]",
+            "<M8[s]",
+            "<M8[ms]",
+            "<M8[us]",
+            "<M8[\\u03bcs]", // μs, in a Latin-1 header
+            "<M8[ns]",
+            "<M8[ps]",
+            "<M8[fs]",
+            "<M8[as]",
+            "<M8[generic]",
+            ">m8[10ms]",
+            "<M8[25s]",
+            "<M8[0s]",
+            "<M8[ +3s]",
+            "<M8[s/4]",
+            "<M8[D/24]",
+            "<M8[W/5]",
+            "<M8[fs/1000]",
+            "<M8[generic/1]",
+            "<M8[2147483647s]",
+        ] {
+            assert!(parse(ok).is_ok(), "{ok}: {:?}", parse(ok));
+        }
+        for bad in [
+            "<M8[xx]",
+            "<M8[]",
+            "<M8[10]",
+            "<M8[H]",
+            "<M8[S]",
+            "<M8[y]",
+            "<M8[B]",
+            "<M8[2 s]",
+            "<M8[ s]",
+            "<M8[-2s]",
+            "<M8[2147483648s]",
+            "<M8[ns]x",
+            "<M8[as",
+            "<M8[s]]",
+            "<M8[s/7]",
+            "<M8[as/2]",
+            "<M8[generic/2]",
+            "<M8[s/]",
+            "<M8[/2]",
+            "<M8[s/0]",
+            "<M8[s/-2]",
+            "<M8[W/11]",
+            "<M8[2147483647s/2]",
+            "<M8[s/4294967298]",
+            "<i8[s]",
+        ] {
+            assert_eq!(
+                parse(bad),
+                Err(HeaderProblem::UnsupportedDtype {
+                    descr: format!("'{bad}'"),
+                    why: if bad == "<i8[s]" {
+                        "numpy has no such type"
+                    } else {
+                        "numpy has no such datetime unit (Y, M, W, D, h, m, s, ms, us, ns, ps, fs, \
+                         as or generic, with an optional multiple such as [25s])"
+                    }
+                }),
+                "{bad}"
+            );
+        }
     }
 }
