@@ -753,3 +753,27 @@ with np.errstate(over='ignore'):
         wrong[..wrong.len().min(10)].join("\n")
     );
 }
+
+/// A directory given to `dump` (which reads one file) is refused as a directory, in one line
+/// naming it — not mmap's "No such device"; `info` reads a directory as a dataset, and one
+/// with no .npy files in it (a directory named `x.npy` is no partition) is not one.
+#[test]
+fn dump_of_a_directory_says_it_is_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let named = dir.path().join("x.npy");
+    std::fs::create_dir(&named).unwrap();
+    for path in [dir.path(), &named] {
+        let err = fails(&["dump", s(path)]);
+        assert_eq!(
+            err,
+            format!("recmap: cannot map {}: is a directory\n", path.display())
+        );
+    }
+    for path in [dir.path(), &named] {
+        let err = fails(&["info", s(path)]);
+        assert_eq!(
+            err,
+            format!("recmap: {}: no .npy files: not a dataset\n", path.display())
+        );
+    }
+}
