@@ -3,6 +3,7 @@
 //! Every failure is an [`Error`] variant that carries the facts (path, offset, lengths,
 //! alignment), so a caller can react to it and a person can read it.
 
+use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -113,15 +114,22 @@ pub enum Error {
 
     /// Another map or table (in this or another process) holds a conflicting lock on the file.
     #[error(
-        "{} is locked by another map or process (wanted {} lock)",
+        "{} is held by {held_by} (wanted {} lock){}",
         path.display(),
-        if *exclusive { "an exclusive" } else { "a shared" }
+        if *exclusive { "an exclusive" } else { "a shared" },
+        if *held_by == LockHolder::Appender {
+            "; to read a table while it is appended to, open it with Table::open_read"
+        } else {
+            ""
+        }
     )]
     Locked {
         /// The locked file.
         path: PathBuf,
         /// Whether the refused lock was exclusive (for writing) or shared (for reading).
         exclusive: bool,
+        /// Who holds the lock that was in the way, as far as the system could tell.
+        held_by: LockHolder,
     },
 
     /// A .npy file's header is missing, corrupt, or describes something recmap cannot map.
@@ -206,6 +214,50 @@ pub enum Error {
         /// Size of one value.
         elem_size: usize,
     },
+}
+
+/// Who holds a file when [`Error::Locked`] refuses a lock: the role of the map or table in the
+/// way.
+///
+/// # Examples
+///
+/// ```
+/// use recmap::{Error, LockHolder, Table};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("log.npy");
+/// let _log = Table::<u64>::create_append(&path)?;
+/// match Table::<u64>::open(&path).unwrap_err() {
+///     Error::Locked { held_by, .. } => assert_eq!(held_by, LockHolder::Appender),
+///     other => panic!("{other}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LockHolder {
+    /// A writer alone: a `ReadWrite` table or a `Write` map.
+    Writer,
+    /// The appender of a table (`create_append`, `open_append`).
+    Appender,
+    /// A writer waiting for the readers already there (new readers queue behind it).
+    WaitingWriter,
+    /// Readers: `Read`/`Copy` maps (which keep appenders out) or table readers.
+    Readers,
+    /// Nobody any more (the holder let go as the lock was refused), or a program outside
+    /// recmap's roles (a whole-file `fcntl` lock).
+    Unknown,
+}
+
+impl fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LockHolder::Writer => "a writer",
+            LockHolder::Appender => "an appender",
+            LockHolder::WaitingWriter => "a writer waiting for its readers",
+            LockHolder::Readers => "readers",
+            LockHolder::Unknown => "another map or process",
+        })
+    }
 }
 
 fn path_label(path: Option<&Path>) -> String {

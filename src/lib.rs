@@ -76,7 +76,7 @@ pub mod view;
 
 pub use array::Array;
 pub use dtype::{ByteOrder, Dtype, Field, ScalarKind};
-pub use error::{Error, Result};
+pub use error::{Error, LockHolder, Result};
 pub use map::{Access, Advice, Map, MapOptions};
 /// Derives [`Record`] for a `#[repr(C)]` struct that also derives zerocopy's `FromBytes`,
 /// `IntoBytes`, `Immutable` and `KnownLayout`; [`record`] applies all of them in one line.

@@ -110,10 +110,12 @@ pub(crate) fn byte_lock(
     }
 }
 
-/// Whether some other open file holds an *exclusive* lock on the one byte at `byte`
-/// (`F_OFD_GETLK`); locks of `file` itself never count.
-pub(crate) fn byte_locked_exclusively(file: &std::fs::File, byte: i64) -> std::io::Result<bool> {
-    let mut lock = byte_flock(byte, Some(false));
+/// The lock another open file holds on the one byte at `byte`, if any (`F_OFD_GETLK`):
+/// `Some(true)` for an exclusive one, `Some(false)` for a shared one. Locks of `file` itself
+/// never count.
+pub(crate) fn byte_lock_held(file: &std::fs::File, byte: i64) -> std::io::Result<Option<bool>> {
+    // Asking about an exclusive lock finds any lock in its way, shared or exclusive.
+    let mut lock = byte_flock(byte, Some(true));
     // SAFETY: as in `byte_lock`; `F_OFD_GETLK` only writes into `lock`.
     let rc = unsafe {
         libc::fcntl(
@@ -125,7 +127,11 @@ pub(crate) fn byte_locked_exclusively(file: &std::fs::File, byte: i64) -> std::i
     if rc != 0 {
         return Err(std::io::Error::last_os_error());
     }
-    Ok(lock.l_type == libc::F_WRLCK as libc::c_short)
+    Ok(match i32::from(lock.l_type) {
+        libc::F_WRLCK => Some(true),
+        libc::F_RDLCK => Some(false),
+        _ => None,
+    })
 }
 
 /// A `flock` record for one byte: write (`Some(true)`), read (`Some(false)`) or unlock.

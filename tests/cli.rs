@@ -194,7 +194,7 @@ fn bad_input_is_one_clear_line() {
     let _writer = Table::<Sample>::open(&path).unwrap();
     let err = fails(&["info", s(&path)]);
     assert!(
-        err.contains("samples.npy") && err.contains("locked"),
+        err.contains("samples.npy") && err.contains("held by a writer"),
         "{err}"
     );
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::Tick;
 use recmap::table::AtEnd;
-use recmap::{Access, Error, Map, Table, TableOptions};
+use recmap::{Access, Error, LockHolder, Map, Table, TableOptions};
 
 const ROLE_ENV: &str = "RECMAP_LIVE_ROLE";
 const PATH_ENV: &str = "RECMAP_LIVE_PATH";
@@ -35,8 +35,9 @@ fn roles_lock_each_other_as_documented() {
     let r2 = Table::<u64>::open_read(&path).unwrap();
     assert_eq!((r1.len(), r2.len()), (1, 1));
 
-    // A second appender, a ReadWrite table and a writable Map are refused.
-    let locked = |e: Error| matches!(e, Error::Locked { ref path, exclusive: true } if path.ends_with("t.npy"));
+    // A second appender, a ReadWrite table and a writable Map are refused: held by an appender.
+    let locked_by = |e: Error, by: LockHolder| matches!(e, Error::Locked { ref path, exclusive: true, held_by } if path.ends_with("t.npy") && held_by == by);
+    let locked = |e: Error| locked_by(e, LockHolder::Appender);
     assert!(locked(Table::<u64>::open_append(&path).unwrap_err()));
     assert!(locked(Table::<u64>::open(&path).unwrap_err()));
     assert!(locked(Map::open(&path, Access::Write).unwrap_err()));
@@ -45,7 +46,7 @@ fn roles_lock_each_other_as_documented() {
     for access in [Access::Read, Access::Copy] {
         assert!(matches!(
             Map::open(&path, access).unwrap_err(),
-            Error::Locked { ref path, exclusive: false } if path.ends_with("t.npy")
+            Error::Locked { ref path, exclusive: false, held_by: LockHolder::Appender } if path.ends_with("t.npy")
         ));
     }
 
@@ -54,14 +55,14 @@ fn roles_lock_each_other_as_documented() {
     drop(appender);
     let m = Map::open(&path, Access::Read).unwrap();
     assert_eq!(m.len(), std::fs::metadata(&path).unwrap().len() as usize);
-    assert!(locked(Table::<u64>::open_append(&path).unwrap_err()));
+    assert!(locked_by(
+        Table::<u64>::open_append(&path).unwrap_err(),
+        LockHolder::Readers
+    ));
     drop(m);
-    assert!(matches!(
+    assert!(locked_by(
         Table::<u64>::open(&path).unwrap_err(),
-        Error::Locked {
-            exclusive: true,
-            ..
-        }
+        LockHolder::Readers
     ));
     let again = Table::<u64>::open_append(&path).unwrap();
     assert_eq!(&again[..], &[1]);
@@ -73,12 +74,13 @@ fn roles_lock_each_other_as_documented() {
         Table::<u64>::open_read(&path).unwrap_err(),
         Error::Locked {
             exclusive: false,
+            held_by: LockHolder::Writer,
             ..
         }
     ));
-    assert!(matches!(
+    assert!(locked_by(
         Table::<u64>::open_append(&path).unwrap_err(),
-        Error::Locked { .. }
+        LockHolder::Writer
     ));
     drop(rw);
 }

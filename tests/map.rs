@@ -520,6 +520,7 @@ fn one_writer_or_many_readers() {
         Error::Locked {
             path: p,
             exclusive: true,
+            held_by: recmap::LockHolder::Readers,
         } => assert_eq!(p, path),
         other => panic!("{other:?}"),
     }
@@ -540,7 +541,10 @@ fn one_writer_or_many_readers() {
         })
     ));
     let err = Map::open(&path, Access::Read).unwrap_err();
-    assert!(err.to_string().contains("locked"), "{err}");
+    assert!(
+        err.to_string().ends_with("f is held by a writer (wanted a shared lock)"),
+        "{err}"
+    );
     drop(w);
     Map::open(&path, Access::Write).unwrap();
 }

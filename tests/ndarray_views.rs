@@ -72,3 +72,68 @@ print(repr(float(a[2, 1, 3])), repr(float(a.sum(axis=(0, 2))[1])))
     assert_eq!(v[[2, 1, 3]], want[0]);
     assert_eq!(v.sum_axis(Axis(2)).sum_axis(Axis(0))[1], want[1]);
 }
+
+#[test]
+fn a_column_is_one_field_of_every_record_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trades.npy");
+    let mut t = Table::<common::Trade>::create(&path).unwrap();
+    for id in 0..1000u64 {
+        t.push(common::Trade {
+            id,
+            price: 100.0 + id as f64 * 0.5,
+            qty: (id % 7) as u32,
+            side: (id % 2) as u8,
+            _pad: [0; 3],
+        })
+        .unwrap();
+    }
+    let price = t.column(|r| &r.price);
+    let qty = t.column(|r| &r.qty);
+    assert_eq!(price.len(), 1000);
+    assert_eq!(price[10], 105.0);
+    assert_eq!(price.get(1000), None);
+    let want: f64 = t.iter().map(|r| r.price).sum();
+    assert_eq!(price.iter().sum::<f64>(), want);
+    // The column's values are the records' own fields, not copies.
+    assert!(std::ptr::eq(price.get(7).unwrap(), &t[7].price));
+    // The ndarray view: the same bytes, one record (24 bytes = 3 f64, 6 u32) per step.
+    let v = price.view().unwrap();
+    assert_eq!((v.len(), v.strides(), v.sum()), (1000, &[3][..], want));
+    assert_eq!(v.as_ptr(), &t[0].price as *const f64);
+    let q = qty.view().unwrap();
+    assert_eq!(q.strides(), &[6][..]);
+    assert_eq!(
+        q.iter().map(|&x| u64::from(x)).sum::<u64>(),
+        t.iter().map(|r| u64::from(r.qty)).sum()
+    );
+    // Any field whose size divides the record's is a view, byte arrays too.
+    let pad = t.column(|r| &r._pad);
+    assert_eq!(pad.view().unwrap().strides(), &[8][..]);
+    // One whose size does not cannot be an ndarray stride.
+    #[recmap::record]
+    #[derive(Clone, Copy)]
+    struct Odd {
+        a: [u8; 3],
+        b: [u8; 2],
+    }
+    let odd = [Odd {
+        a: [1; 3],
+        b: [2; 2],
+    }; 4];
+    assert!(matches!(
+        recmap::view::Column::new(&odd, |r| &r.a).view(),
+        Err(recmap::Error::SizeMismatch {
+            len: 5,
+            elem_size: 3
+        })
+    ));
+    assert_eq!(recmap::view::Column::new(&odd, |r| &r.b).iter().count(), 4);
+    // A closure that returns something that is not part of the record.
+    static ELSEWHERE: f64 = 1.0;
+    let outside = t.column(|_| &ELSEWHERE);
+    assert!(matches!(
+        outside.view(),
+        Err(recmap::Error::OutOfBounds { .. })
+    ));
+}

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use recmap::{Access, Array, Error, Map, MapOptions, Table, TableOptions};
+use recmap::{Access, Array, Error, LockHolder, Map, MapOptions, Table, TableOptions};
 
 const ROLE_ENV: &str = "RECMAP_TRUST_ROLE";
 const PATH_ENV: &str = "RECMAP_TRUST_PATH";
@@ -212,8 +212,21 @@ fn a_plain_map_never_meets_an_appender_in_another_process() {
     assert_eq!(line_from(&mut child), "appending");
     for access in [Access::Read, Access::Copy] {
         match Map::open(&path, access).unwrap_err() {
-            Error::Locked { path: p, exclusive } => {
-                assert_eq!((p, exclusive), (path.clone(), false))
+            Error::Locked {
+                path: p,
+                exclusive,
+                held_by,
+            } => {
+                assert_eq!(
+                    (p, exclusive, held_by),
+                    (path.clone(), false, LockHolder::Appender)
+                );
+                // The message says who holds it and how to read alongside it.
+                let e = Map::open(&path, access).unwrap_err().to_string();
+                assert!(
+                    e.contains("held by an appender") && e.contains("Table::open_read"),
+                    "{e}"
+                );
             }
             other => panic!("{other:?}"),
         }

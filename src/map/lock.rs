@@ -27,7 +27,7 @@ use std::fs::File;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, LockHolder, Result};
 use crate::sys;
 
 /// Held exclusively by a writer waiting for `ACCESS`; shared, briefly, by everyone else.
@@ -79,6 +79,7 @@ pub(crate) fn acquire(file: &File, path: &Path, role: Role, wait: Wait) -> Resul
     let locked = || Error::Locked {
         path: path.to_path_buf(),
         exclusive: role.wants_exclusive(),
+        held_by: holder(file),
     };
     let take = |byte, exclusive| -> Result<()> {
         if lock(file, path, byte, exclusive, wait, deadline)? {
@@ -122,7 +123,21 @@ pub(crate) fn acquire(file: &File, path: &Path, role: Role, wait: Wait) -> Resul
 
 /// Whether an appender holds the file now (its `APPEND` lock is held by another open file).
 pub(crate) fn appender_present(file: &File) -> std::io::Result<bool> {
-    sys::byte_locked_exclusively(file, APPEND)
+    Ok(sys::byte_lock_held(file, APPEND)? == Some(true))
+}
+
+/// Who holds `file` in a way that refuses a lock, as the lock bytes tell: a writer holds
+/// `ACCESS` exclusively, an appender `APPEND`, a waiting writer `INTENT`; readers hold
+/// `ACCESS` (and plain maps `APPEND`) shared.
+fn holder(file: &File) -> LockHolder {
+    let held = |byte| sys::byte_lock_held(file, byte).ok().flatten();
+    match (held(ACCESS), held(APPEND), held(INTENT)) {
+        (Some(true), _, _) => LockHolder::Writer,
+        (_, Some(true), _) => LockHolder::Appender,
+        (_, _, Some(true)) => LockHolder::WaitingWriter,
+        (Some(false), _, _) | (_, Some(false), _) => LockHolder::Readers,
+        _ => LockHolder::Unknown,
+    }
 }
 
 /// One byte lock, waiting as `wait` says; `Ok(false)` if it is still held elsewhere.

@@ -23,7 +23,7 @@ use std::path::Path;
 use crate::error::Result;
 use crate::map::{Access, Map};
 use crate::record::Record;
-use crate::view::View;
+use crate::view::{Column, View};
 
 pub use follow::{AtEnd, Follower};
 pub use open::TableOptions;
@@ -423,6 +423,24 @@ impl<T: Record, M: Mode> Table<T, M> {
                 self.path().display()
             ),
         }
+    }
+
+    /// One field of every record, in place (numpy's `a['price']`): `field` borrows it from a
+    /// record, so the compiler checks that it exists and its type. See [`Column`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// let mut xyz = recmap::Table::<[f32; 3]>::create(dir.path().join("p.npy"))?;
+    /// xyz.extend([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])?;
+    /// let z = xyz.column(|p| &p[2]);
+    /// assert_eq!(z.iter().sum::<f32>(), 9.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn column<'a, F: 'a, A: Fn(&T) -> &F>(&'a self, field: A) -> Column<'a, T, F, A> {
+        Column::new(self.as_slice(), field)
     }
 
     /// The path of the table's file.

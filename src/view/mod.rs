@@ -6,8 +6,10 @@
 //! alignment, whole number of values — gives an [`Error`](crate::Error), never a panic.
 
 pub(crate) mod cast;
+mod column;
 mod gather;
 
+pub use column::Column;
 pub use gather::Gather;
 
 use crate::error::Result;
