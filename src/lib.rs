@@ -68,6 +68,21 @@ mod error;
 pub mod map;
 #[cfg(feature = "ndarray")]
 mod ndarray_views;
+
+/// The `ndarray` crate recmap's views are made of (feature `ndarray`): use it as
+/// `recmap::ndarray` to name their types with the very version recmap was built with, whatever
+/// `ndarray` your own crate depends on.
+///
+/// ```
+/// use recmap::ndarray::Ix2;
+/// # let dir = tempfile::tempdir()?;
+/// let a = recmap::Array::<f32>::create(dir.path().join("m.npy"), &[2, 3])?;
+/// let v: recmap::ndarray::ArrayView2<'_, f32> = a.view_as::<Ix2>()?;
+/// assert_eq!(v.dim(), (2, 3));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "ndarray")]
+pub use ndarray;
 pub mod npy;
 mod record;
 mod sys;

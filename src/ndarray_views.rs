@@ -1,7 +1,10 @@
 //! ndarray views of [`Array`]s and tables of fixed-size rows (the `ndarray` feature): the
 //! mapped elements themselves, with the file's strides (C or Fortran), no copy.
 
-use ndarray::{ArrayView2, ArrayViewD, ArrayViewMutD, IxDyn, ShapeBuilder, StrideShape};
+use ndarray::{
+    ArrayView, ArrayView2, ArrayViewD, ArrayViewMut, ArrayViewMutD, Dimension, IxDyn, ShapeBuilder,
+    StrideShape,
+};
 
 use crate::array::Array;
 use crate::record::Record;
@@ -34,6 +37,39 @@ impl<E: Record, M: Mode> Array<E, M> {
 }
 
 impl<E: Record, M: Mode> Array<E, M> {
+    /// The array as an `ndarray` view of fixed rank `D` (`Ix1`, `Ix2`, …), zero-copy.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SchemaMismatch`](crate::Error::SchemaMismatch) (at `shape`) if the file's rank
+    /// is not `D`'s.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use recmap::ndarray::{Ix2, Ix3};
+    /// # let dir = tempfile::tempdir()?;
+    /// let a = recmap::Array::<u8>::create(dir.path().join("m.npy"), &[4, 5])?;
+    /// assert_eq!(a.view_as::<Ix2>()?.dim(), (4, 5));
+    /// assert!(a.view_as::<Ix3>().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn view_as<D: Dimension>(&self) -> crate::Result<ArrayView<'_, E, D>> {
+        self.view()
+            .into_dimensionality::<D>()
+            .map_err(|_| self.rank_mismatch::<D>())
+    }
+
+    /// `SchemaMismatch` at `shape`: the file's rank is not `D`'s.
+    fn rank_mismatch<D: Dimension>(&self) -> crate::Error {
+        crate::Error::SchemaMismatch {
+            path: self.path().to_path_buf(),
+            field: "shape".into(),
+            expected: format!("rank {}", D::NDIM.map_or("any".into(), |n| n.to_string())),
+            found: format!("rank {} {:?}", self.shape().len(), self.shape()),
+        }
+    }
+
     /// The shape with the file's order, as ndarray takes it.
     fn view_shape(&self) -> StrideShape<IxDyn> {
         let shape = IxDyn(self.shape());
@@ -46,6 +82,28 @@ impl<E: Record, M: Mode> Array<E, M> {
 }
 
 impl<E: Record> Array<E> {
+    /// The array as a writable `ndarray` view of fixed rank `D` (see
+    /// [`view_as`](Array::view_as)).
+    ///
+    /// # Errors
+    ///
+    /// As [`view_as`](Array::view_as).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use recmap::ndarray::Ix2;
+    /// # let dir = tempfile::tempdir()?;
+    /// let mut a = recmap::Array::<u32>::create(dir.path().join("m.npy"), &[2, 2])?;
+    /// a.view_mut_as::<Ix2>()?[[1, 0]] = 7;
+    /// assert_eq!(a.as_slice(), &[0, 0, 7, 0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn view_mut_as<D: Dimension>(&mut self) -> crate::Result<ArrayViewMut<'_, E, D>> {
+        let err = self.rank_mismatch::<D>();
+        self.view_mut().into_dimensionality::<D>().map_err(|_| err)
+    }
+
     /// The array as a writable `ndarray` view (see [`view`](Array::view)).
     ///
     /// # Examples

@@ -542,7 +542,8 @@ fn one_writer_or_many_readers() {
     ));
     let err = Map::open(&path, Access::Read).unwrap_err();
     assert!(
-        err.to_string().ends_with("f is held by a writer (wanted a shared lock)"),
+        err.to_string()
+            .ends_with("f is held by a writer (wanted a shared lock)"),
         "{err}"
     );
     drop(w);

@@ -879,9 +879,18 @@ fn drop_and_close_msync_only_where_the_docs_say() {
     let trace = std::fs::read_to_string(&log).unwrap();
     let msyncs: Vec<&str> = trace.lines().filter(|l| l.contains("msync(")).collect();
     assert_eq!(msyncs.len(), 3, "{msyncs:#?}");
-    assert!(msyncs[0].contains(", 65664, "), "the table's creation: {msyncs:?}");
-    assert!(msyncs[1].contains(", 4096, "), "the map's creation: {msyncs:?}");
-    assert!(msyncs[2].contains(", 4096, "), "the map's close: {msyncs:?}");
+    assert!(
+        msyncs[0].contains(", 65664, "),
+        "the table's creation: {msyncs:?}"
+    );
+    assert!(
+        msyncs[1].contains(", 4096, "),
+        "the map's creation: {msyncs:?}"
+    );
+    assert!(
+        msyncs[2].contains(", 4096, "),
+        "the map's close: {msyncs:?}"
+    );
 }
 
 /// Header text in messages has its control characters escaped: a `\r` in a field name must

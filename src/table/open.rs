@@ -152,7 +152,8 @@ impl TableOptions {
         self
     }
 
-    /// Creates a new, empty table file at `path`.
+    /// Creates a new, empty table file at `path`, in the [`ReadWrite`] role (alone: no other
+    /// table or map may hold it meanwhile).
     ///
     /// # Errors
     ///
@@ -194,7 +195,9 @@ impl TableOptions {
         Table::from_parts(map, header.len(), count_field, 0)
     }
 
-    /// Opens the table at `path` for reading and writing.
+    /// Opens the table at `path` in the [`ReadWrite`] role: read-write and alone — unlike
+    /// std's `File::open`, which is read-only; to read, or to follow a live table, use
+    /// [`open_read`](TableOptions::open_read).
     ///
     /// A numpy-written file whose header has no room for a longer count gets recmap's header:
     /// rewritten in place when it fits in the old header's space, otherwise by writing a new
@@ -225,7 +228,8 @@ impl TableOptions {
         Ok(table)
     }
 
-    /// Opens the table at `path` read-only, with a shared lock. Never writes to the file.
+    /// Opens the table at `path` in the [`ReadOnly`] role: a reader beside other readers and one
+    /// appender, following it live. Never writes to the file (and never creates it).
     ///
     /// # Errors
     ///
@@ -245,7 +249,8 @@ impl TableOptions {
         self.open_mode(path.as_ref())
     }
 
-    /// Creates a new, empty table file at `path` and opens it to append (see [`Append`]).
+    /// Creates a new, empty table file at `path` in the [`Append`] role: the one appender,
+    /// beside any number of readers (which may already be polling for the name).
     ///
     /// # Errors
     ///
@@ -264,7 +269,8 @@ impl TableOptions {
         self.create_mode(path.as_ref())
     }
 
-    /// Opens the table at `path` to append, alongside live readers (see [`Append`]).
+    /// Opens the table at `path` in the [`Append`] role: the one appender, beside any number of
+    /// live readers.
     ///
     /// A file whose header predates the commit protocol (numpy-written, or from an older
     /// recmap) has its header rewritten once first, which needs a moment with no reader.
@@ -419,7 +425,8 @@ fn check_schema<T: Record>(header: &Header, path: &Path) -> Result<()> {
 }
 
 impl<T: Record> Table<T> {
-    /// Creates a new, empty table file at `path`; refuses to replace an existing file (see
+    /// Creates a new, empty table file at `path` in the [`ReadWrite`] role (alone); refuses to
+    /// replace an existing file (see
     /// [`TableOptions::overwrite`]).
     ///
     /// # Errors
@@ -439,7 +446,9 @@ impl<T: Record> Table<T> {
         TableOptions::new().create(path)
     }
 
-    /// Opens the table (or numpy-written .npy file) at `path` for reading and writing.
+    /// Opens the table (or numpy-written .npy file) at `path` in the [`ReadWrite`] role:
+    /// read-write and alone, unlike std's read-only `File::open` — to read, or to follow a live
+    /// table, use [`open_read`](Table::open_read).
     ///
     /// # Errors
     ///
@@ -459,7 +468,8 @@ impl<T: Record> Table<T> {
         TableOptions::new().open(path)
     }
 
-    /// Opens the table at `path` read-only (shared lock).
+    /// Opens the table at `path` in the [`ReadOnly`] role: a reader, beside other readers and
+    /// one live appender.
     ///
     /// # Errors
     ///
@@ -479,7 +489,8 @@ impl<T: Record> Table<T> {
         TableOptions::new().open_read(path)
     }
 
-    /// Creates a new, empty table file at `path` to append to, alongside live readers; refuses
+    /// Creates a new, empty table file at `path` in the [`Append`] role (the one appender,
+    /// beside live readers); refuses
     /// to replace an existing file.
     ///
     /// # Errors
@@ -499,7 +510,7 @@ impl<T: Record> Table<T> {
         TableOptions::new().create_append(path)
     }
 
-    /// Opens the table at `path` to append, alongside live readers.
+    /// Opens the table at `path` in the [`Append`] role: the one appender, beside live readers.
     ///
     /// # Errors
     ///
