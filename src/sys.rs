@@ -215,13 +215,101 @@ pub(crate) unsafe fn store16(ptr: *mut u8, bytes: [u8; 16]) {
     }
 }
 
-/// Whether [`load16`] and [`store16`] are indivisible on this processor.
+/// Loads 16 bytes at `ptr` as one indivisible read (aarch64): one `LDP` of two 64-bit
+/// registers, which processors with FEAT_LSE2 (ARMv8.4: Apple M-series, Graviton3/4, Neoverse
+/// V1/N2) perform as one single-copy-atomic access when the address is 16-byte aligned (Arm ARM
+/// B2.2.1.1); [`has_atomic16`] checks for LSE2. In inline assembly, so it is one instruction
+/// by construction, as on x86-64.
+///
+/// # Safety
+///
+/// As the x86-64 `load16`.
+#[cfg(target_arch = "aarch64")]
+#[inline(never)]
+pub(crate) unsafe fn load16(ptr: *const u8) -> [u8; 16] {
+    let (lo, hi): (u64, u64);
+    // SAFETY: the caller promises alignment and 16 readable bytes; `ldp` writes only the two
+    // output registers. Not `pure`: executed exactly once, where it is written.
+    unsafe {
+        std::arch::asm!(
+            "ldp {lo}, {hi}, [{p}]",
+            p = in(reg) ptr,
+            lo = out(reg) lo,
+            hi = out(reg) hi,
+            options(nostack, preserves_flags, readonly),
+        );
+    }
+    std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&lo.to_le_bytes());
+    bytes[8..].copy_from_slice(&hi.to_le_bytes());
+    bytes
+}
+
+/// Stores 16 bytes at `ptr` as one indivisible write (aarch64 with LSE2: one `STP`), after
+/// every store this thread made before it (release order); see the aarch64 [`load16`].
+///
+/// # Safety
+///
+/// As the x86-64 `store16`.
+#[cfg(target_arch = "aarch64")]
+#[inline(never)]
+pub(crate) unsafe fn store16(ptr: *mut u8, bytes: [u8; 16]) {
+    let mut lo = [0u8; 8];
+    let mut hi = [0u8; 8];
+    lo.copy_from_slice(&bytes[..8]);
+    hi.copy_from_slice(&bytes[8..]);
+    let (lo, hi) = (u64::from_le_bytes(lo), u64::from_le_bytes(hi));
+    std::sync::atomic::fence(std::sync::atomic::Ordering::Release);
+    // SAFETY: the caller promises alignment, 16 writable bytes and no aliasing reference; the
+    // block may write memory, so the compiler keeps earlier stores before it.
+    unsafe {
+        std::arch::asm!(
+            "stp {lo}, {hi}, [{p}]",
+            p = in(reg) ptr,
+            lo = in(reg) lo,
+            hi = in(reg) hi,
+            options(nostack, preserves_flags),
+        );
+    }
+}
+
+/// The 16 bytes at `ptr` read as two 8-byte atomic loads: **not** indivisible as a whole, so
+/// only a hint that the block may have changed (the locked commit protocol then reads it
+/// under its lock). Works on every processor.
+///
+/// # Safety
+///
+/// `ptr` is 8-byte aligned and points at 16 readable bytes of a live mapping.
+pub(crate) unsafe fn peek16(ptr: *const u8) -> [u8; 16] {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    // SAFETY: the caller promises 8-byte alignment and 16 readable bytes; the bytes are only
+    // ever accessed through atomics or system calls in this process (other processes are
+    // outside the memory model), so atomic loads of them are sound.
+    let (lo, hi) = unsafe {
+        (
+            AtomicU64::from_ptr(ptr.cast_mut().cast::<u64>()).load(Ordering::Acquire),
+            AtomicU64::from_ptr(ptr.cast_mut().add(8).cast::<u64>()).load(Ordering::Acquire),
+        )
+    };
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&lo.to_ne_bytes());
+    bytes[8..].copy_from_slice(&hi.to_ne_bytes());
+    bytes
+}
+
+/// Whether [`load16`] and [`store16`] are indivisible on this processor: x86-64 with AVX, or
+/// aarch64 with LSE2.
 pub(crate) fn has_atomic16() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::arch::is_x86_feature_detected!("avx")
     }
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(target_arch = "aarch64")]
+    {
+        std::arch::is_aarch64_feature_detected!("lse2")
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
     {
         false
     }

@@ -14,8 +14,8 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use recmap::Table;
 use recmap::table::Writable;
+use recmap::{Table, TableOptions};
 
 /// 64 bytes: a sequence number, a payload, and a checksum over both.
 #[recmap::record]
@@ -60,10 +60,19 @@ fn crash_child() {
     let Some(path) = std::env::var_os(CHILD_ENV) else {
         return;
     };
+    // Waiting a little for the lock: a test thread of the parent that is spawning a child at
+    // the moment may briefly share the parent's last open file (until that child's exec).
+    let options = TableOptions::new()
+        .lock_timeout(Duration::from_secs(10))
+        .clone();
     if std::env::var(MODE_ENV).as_deref() == Ok("append") {
-        append_forever(Table::<Entry>::open_append(&path).expect("child: open_append"));
+        append_forever(
+            options
+                .open_append::<Entry>(&path)
+                .expect("child: open_append"),
+        );
     } else {
-        append_forever(Table::<Entry>::open(&path).expect("child: open"));
+        append_forever(options.open::<Entry>(&path).expect("child: open"));
     }
 }
 
@@ -105,7 +114,12 @@ fn kill_rounds(mode: &str, seed: u64) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.npy");
     drop(Table::<Entry>::create(&path).unwrap());
-    let mut follower = (mode == "append").then(|| Table::<Entry>::open_read(&path).unwrap());
+    // The other test's thread may be spawning a child that briefly shares our last open file
+    // (until its exec): wait a little for locks.
+    let patient = TableOptions::new()
+        .lock_timeout(Duration::from_secs(10))
+        .clone();
+    let mut follower = (mode == "append").then(|| patient.open_read::<Entry>(&path).unwrap());
     let mut followed = 0usize;
     let exe = std::env::current_exe().unwrap();
     let mut rng = common::Rng::new(seed);
@@ -160,7 +174,7 @@ fn kill_rounds(mode: &str, seed: u64) {
             killed_mid_run += 1;
         }
 
-        let t = Table::<Entry>::open_read(&path).unwrap();
+        let t = patient.open_read::<Entry>(&path).unwrap();
         assert!(
             t.len() >= committed && t.len() >= followed,
             "round {round}: {} records after the kill, but {committed} were flushed and \
@@ -181,11 +195,11 @@ fn kill_rounds(mode: &str, seed: u64) {
 
     // Appending continues after the last kill, and the file is still a valid .npy file.
     drop(follower);
-    let mut t = Table::<Entry>::open(&path).unwrap();
+    let mut t = patient.open::<Entry>(&path).unwrap();
     let n = t.len();
     t.push(Entry::new(n as u64)).unwrap();
     drop(t);
-    let t = Table::<Entry>::open_read(&path).unwrap();
+    let t = patient.open_read::<Entry>(&path).unwrap();
     assert_eq!(t.len(), n + 1);
     assert!(t.last().unwrap().intact());
     eprintln!(

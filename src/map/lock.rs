@@ -30,6 +30,12 @@ use std::time::{Duration, Instant};
 use crate::error::{Error, LockHolder, Result};
 use crate::sys;
 
+/// The locked commit protocol's lock: exclusive while an appender writes its count, shared
+/// while a reader reads it (see `src/table/commit.rs`).
+const COMMIT: i64 = i64::MAX - 5;
+/// Held shared by an appender that publishes with the locked commit protocol, so that its
+/// readers use it too.
+const PROTOCOL: i64 = i64::MAX - 4;
 /// Held exclusively by a writer waiting for `ACCESS`; shared, briefly, by everyone else.
 const INTENT: i64 = i64::MAX - 3;
 /// Exclusive for the one writer, shared for everyone else.
@@ -170,4 +176,33 @@ fn lock(
             }
         }
     }
+}
+
+/// The commit lock, held until dropped.
+pub(crate) struct CommitGuard<'a> {
+    file: &'a File,
+}
+
+impl<'a> CommitGuard<'a> {
+    /// Waits for and takes the commit lock (`exclusive` for a writer).
+    pub(crate) fn take(file: &'a File, exclusive: bool) -> std::io::Result<CommitGuard<'a>> {
+        sys::byte_lock(file, COMMIT, Some(exclusive), true)?;
+        Ok(CommitGuard { file })
+    }
+}
+
+impl Drop for CommitGuard<'_> {
+    fn drop(&mut self) {
+        let _ = sys::byte_lock(self.file, COMMIT, None, false);
+    }
+}
+
+/// Takes the shared `PROTOCOL` lock (nobody ever takes it exclusively, so this never waits).
+pub(crate) fn advertise_locked(file: &File) -> std::io::Result<()> {
+    sys::byte_lock(file, PROTOCOL, Some(false), false).map(drop)
+}
+
+/// Whether another open file holds `PROTOCOL`: an appender publishing with the locked protocol.
+pub(crate) fn locked_advertised(file: &File) -> std::io::Result<bool> {
+    Ok(sys::byte_lock_held(file, PROTOCOL)?.is_some())
 }

@@ -790,9 +790,47 @@ impl Map {
         if !crate::sys::has_atomic16() {
             return None;
         }
+        #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
         // SAFETY: `word_ptr` checked alignment and that 16 bytes are inside the live mapping;
         // `has_atomic16` checked the processor.
-        Some(unsafe { crate::sys::load16(ptr) })
+        return Some(unsafe { crate::sys::load16(ptr) });
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+        None
+    }
+
+    /// The 16 bytes at `offset` as two 8-byte atomic loads: a hint, which another process's
+    /// store can tear (see `sys::peek16`); `None` if out of range or not 8-byte aligned.
+    pub(crate) fn peek16(&self, offset: usize) -> Option<[u8; 16]> {
+        let ptr = self.word_ptr(offset, 16, 8)?;
+        // SAFETY: `word_ptr` checked 8-byte alignment and that 16 bytes are inside the live
+        // mapping.
+        Some(unsafe { crate::sys::peek16(ptr) })
+    }
+
+    /// Holds the commit lock (a byte lock past the data: `exclusive` for a writer publishing,
+    /// shared for a reader reading the count) until the guard drops; waits for it.
+    pub(crate) fn commit_lock(&self, exclusive: bool) -> Result<lock::CommitGuard<'_>> {
+        let file = self.file.as_ref().ok_or(Error::ReadOnly {
+            access: self.access,
+            op: "lock the commit of",
+        })?;
+        lock::CommitGuard::take(file, exclusive).map_err(|e| self.err("lock the commit of", e))
+    }
+
+    /// Says, for the life of the map, that its appender publishes with the locked protocol.
+    pub(crate) fn advertise_locked_protocol(&self) -> Result<()> {
+        match &self.file {
+            Some(f) => lock::advertise_locked(f).map_err(|e| self.err("lock", e)),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the appender holding the file publishes with the locked protocol.
+    pub(crate) fn locked_protocol_advertised(&self) -> Result<bool> {
+        match &self.file {
+            Some(f) => lock::locked_advertised(f).map_err(|e| self.err("query the locks of", e)),
+            None => Ok(false),
+        }
     }
 
     /// Writes the 16 bytes at `offset` in one indivisible store, after every store made before
@@ -805,11 +843,14 @@ impl Map {
         let Some(ptr) = self.word_ptr(offset, 16, 16) else {
             return false;
         };
+        #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
         // SAFETY: `word_ptr` checked alignment and range; the map is writable (`Write`
         // access, so a `MmapMut` whose pages are writable); `&mut self` means no reference
         // into the map is alive; `has_atomic16` checked the processor.
-        unsafe { crate::sys::store16(ptr.cast_mut(), bytes) };
-        true
+        unsafe {
+            crate::sys::store16(ptr.cast_mut(), bytes)
+        };
+        cfg!(any(target_arch = "x86_64", target_arch = "aarch64"))
     }
 
     /// Sleeps while the 4 bytes at `offset` equal `expected`, up to `timeout`, or until

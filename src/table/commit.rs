@@ -66,6 +66,35 @@ pub(super) const DEFAULT_SPIN: Duration = Duration::from_micros(50);
 /// went to sleep just before it would miss the wake; it then notices within this time.
 const MAX_SLEEP: Duration = Duration::from_millis(2);
 
+/// How counts are published and read: the same on every process of a machine (see the module
+/// docs, "Two protocols").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Protocol {
+    /// One indivisible 16-byte store and load (x86-64 with AVX, aarch64 with LSE2).
+    Atomic16,
+    /// A `pwrite` of the block under the exclusive commit lock; reads under the shared one.
+    Locked,
+}
+
+/// The environment variable that forces the locked protocol (`lock`) on a machine that has
+/// the 16-byte one: for tests, and for users who want it. Every process that opens the
+/// machine's tables must see the same value.
+pub const PROTOCOL_ENV: &str = "RECMAP_COMMIT_PROTOCOL";
+
+/// This machine's protocol: `Atomic16` where the processor makes 16-byte accesses
+/// indivisible, `Locked` elsewhere or when [`PROTOCOL_ENV`] is `lock`. Decided once per process.
+pub(super) fn machine_protocol() -> Protocol {
+    static CHOSEN: std::sync::OnceLock<Protocol> = std::sync::OnceLock::new();
+    *CHOSEN.get_or_init(|| {
+        let forced = std::env::var_os(PROTOCOL_ENV).is_some_and(|v| v == "lock");
+        if forced || !crate::sys::has_atomic16() {
+            Protocol::Locked
+        } else {
+            Protocol::Atomic16
+        }
+    })
+}
+
 /// Whether the count field is one that the 16-byte commit can publish.
 pub(super) fn publishable(field: &std::ops::Range<usize>) -> bool {
     field.len() >= COUNT_WIDTH && field.end.is_multiple_of(COMMIT_ALIGN)
@@ -94,7 +123,11 @@ fn parse_block(block: &[u8; 16]) -> Option<u64> {
 /// Only the header's own bytes are copied (the preamble announces how many), and the file's
 /// real length is read *after* the count: an appender grows the file before it publishes a
 /// count that needs the room, so a count is never judged against a stale length.
-pub(super) fn read_header(map: &mut Map, path: &Path) -> Result<(Header, usize)> {
+pub(super) fn read_header(
+    map: &mut Map,
+    path: &Path,
+    protocol: Protocol,
+) -> Result<(Header, usize, [u8; 16])> {
     let bad = |problem| Error::BadHeader {
         path: path.to_path_buf(),
         problem,
@@ -137,14 +170,14 @@ pub(super) fn read_header(map: &mut Map, path: &Path) -> Result<(Header, usize)>
             what: "has a 'shape' of () (a 0-d array): a table needs (N, ...)".into(),
         }));
     }
-    let count = match published_count_in(map, &header.count_field) {
-        Some(Ok(n)) => n,
-        Some(Err(e)) => return Err(bad(e)),
-        None => header.count(),
+    let (count, block) = match published_count_in(map, &header.count_field, protocol)? {
+        Some((Ok(n), block)) => (n, block),
+        Some((Err(e), _)) => return Err(bad(e)),
+        None => (header.count(), [0; 16]),
     };
     let record = header.record_size().unwrap_or(u64::MAX);
     let len = cover(map, path, header.data_start, record, count)?;
-    Ok((header, len))
+    Ok((header, len, block))
 }
 
 /// Makes `map` cover `count` records of `record` bytes from `data_start`, remapping a reader's
@@ -186,21 +219,43 @@ fn cover(map: &mut Map, path: &Path, data_start: usize, record: u64, count: u64)
     Ok(len)
 }
 
-/// The count in a publishable field, read indivisibly; `None` for other fields.
+/// The count in a publishable field, read as `protocol` says — one indivisible load, or a
+/// read under the shared commit lock — with the block it was parsed from; `None` for other
+/// fields (which no appender publishes to).
+#[allow(clippy::type_complexity)]
 fn published_count_in(
     map: &Map,
     field: &std::ops::Range<usize>,
-) -> Option<Result<u64, HeaderProblem>> {
+    protocol: Protocol,
+) -> Result<Option<(Result<u64, HeaderProblem>, [u8; 16])>> {
     if !publishable(field) {
-        return None;
+        return Ok(None);
     }
-    let block = map.load16(field.end - 16)?;
-    Some(parse_block(&block).ok_or_else(|| HeaderProblem::Malformed {
+    let at = field.end - 16;
+    let block = match protocol {
+        Protocol::Atomic16 => map.load16(at),
+        Protocol::Locked => {
+            let _guard = map.commit_lock(false)?;
+            // Under the lock no locked appender is writing the block. An appender of the
+            // 16-byte protocol does not take the lock (a process forced to `lock` beside one
+            // that is not): the indivisible load, where this processor has it, still reads
+            // its block whole.
+            map.load16(at).or_else(|| {
+                map.bytes_in(at..at + 16)
+                    .and_then(|b| <[u8; 16]>::try_from(b).ok())
+            })
+        }
+    };
+    let Some(block) = block else {
+        return Ok(None);
+    };
+    let count = parse_block(&block).ok_or_else(|| HeaderProblem::Malformed {
         what: format!(
             "has a record count field that is not a number: {:?}",
             String::from_utf8_lossy(&block)
         ),
-    }))
+    });
+    Ok(Some((count, block)))
 }
 
 impl<T: Record, M: Mode> Table<T, M> {
@@ -210,8 +265,22 @@ impl<T: Record, M: Mode> Table<T, M> {
         if publishable(&field) && self.len < 10_000_000_000_000_000 {
             let mut block = [0u8; 16];
             block.copy_from_slice(format!("{:>16}", self.len).as_bytes());
-            if self.map.store16(field.end - 16, block) {
+            let at = field.end - 16;
+            let published = match self.protocol {
+                Protocol::Atomic16 => self.map.store16(at, block),
+                Protocol::Locked => {
+                    // One pwrite of 16 bytes inside one page: a kill cannot split it, and
+                    // readers, who read under the shared lock, never see it half-done.
+                    let _guard = self.map.commit_lock(true)?;
+                    self.file()?
+                        .write_all_at(&block, at as u64)
+                        .map_err(|e| Error::io(self.map.path(), "write the record count of", e))?;
+                    true
+                }
+            };
+            if published {
                 self.flushed_len = self.len;
+                self.last_block = block;
                 if TypeId::of::<M>() == TypeId::of::<Append>() {
                     self.map.wake(field.end - 4);
                 }
@@ -277,8 +346,18 @@ impl<T: Record> Table<T, ReadOnly> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn refresh(&mut self) -> Result<usize> {
-        match published_count_in(&self.map, &self.count_field) {
-            Some(Ok(count)) => {
+        let field = &self.count_field;
+        if self.protocol == Protocol::Locked
+            && publishable(field)
+            && self.map.peek16(field.end - 16) == Some(self.last_block)
+        {
+            // Unchanged since the last locked read (a hint, but one that only ever delays
+            // a count: a new one differs from the last and is then read under the lock).
+            return Ok(self.len);
+        }
+        match published_count_in(&self.map, &self.count_field, self.protocol)? {
+            Some((Ok(count), block)) => {
+                self.last_block = block;
                 let count = usize::try_from(count).map_err(|_| Error::TooLarge {
                     offset: self.data_start as u64,
                     len: count,
@@ -287,7 +366,7 @@ impl<T: Record> Table<T, ReadOnly> {
                     self.admit(count)?;
                 }
             }
-            Some(Err(problem)) => {
+            Some((Err(problem), _)) => {
                 return Err(Error::BadHeader {
                     path: self.path().to_path_buf(),
                     problem,
@@ -372,8 +451,14 @@ impl<T: Record> Table<T, ReadOnly> {
                 continue;
             }
             let field = &self.count_field;
+            let current = |at| match self.protocol {
+                Protocol::Atomic16 => self.map.load16(at),
+                // A hint is enough to sleep on: if it is torn, the futex sees a word that
+                // differs from memory and returns at once.
+                Protocol::Locked => self.map.peek16(at),
+            };
             let Some(block) = publishable(field)
-                .then(|| self.map.load16(field.end - 16))
+                .then(|| current(field.end - 16))
                 .flatten()
             else {
                 // No appender can exist for this header: nothing will wake us.

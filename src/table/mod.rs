@@ -276,6 +276,11 @@ pub struct Table<T: Record, M: Mode = ReadWrite> {
     flushed_len: usize,
     /// How long a reader's `wait_for_len` spins before it sleeps.
     spin: std::time::Duration,
+    /// How this table publishes or reads its count (`commit::Protocol`).
+    protocol: commit::Protocol,
+    /// The count block as last published or read under the protocol (a locked reader's hint
+    /// that nothing changed).
+    last_block: [u8; 16],
     /// `sys::fork_generation()` when the table was opened: a child of a `fork` sees another
     /// value, and its copy of the table refuses to write and publishes nothing.
     fork_generation: u64,
@@ -288,6 +293,8 @@ impl<T: Record, M: Mode> Table<T, M> {
         data_start: usize,
         count_field: Range<usize>,
         len: usize,
+        protocol: commit::Protocol,
+        last_block: [u8; 16],
     ) -> Result<Self> {
         const {
             assert!(size_of::<T>() > 0, "a Table's records must have a size");
@@ -321,6 +328,8 @@ impl<T: Record, M: Mode> Table<T, M> {
             capacity,
             flushed_len: len,
             spin: commit::DEFAULT_SPIN,
+            protocol,
+            last_block,
             fork_generation: crate::sys::fork_generation(),
             marker: PhantomData,
         })

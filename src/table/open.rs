@@ -192,7 +192,15 @@ impl TableOptions {
         } else {
             options.create_new_with(path, true, init)?
         };
-        Table::from_parts(map, header.len(), count_field, 0)
+        let protocol = commit::machine_protocol();
+        if role_of::<M>() == Role::Appender && protocol == commit::Protocol::Locked {
+            map.advertise_locked_protocol()?;
+        }
+        let block = header
+            .get(count_field.end.saturating_sub(16)..count_field.end)
+            .and_then(|b| <[u8; 16]>::try_from(b).ok())
+            .unwrap_or_default();
+        Table::from_parts(map, header.len(), count_field, 0, protocol, block)
     }
 
     /// Opens the table at `path` in the [`ReadWrite`] role: read-write and alone — unlike
@@ -265,7 +273,6 @@ impl TableOptions {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn create_append<T: Record>(&self, path: impl AsRef<Path>) -> Result<Table<T, Append>> {
-        check_append_supported()?;
         self.create_mode(path.as_ref())
     }
 
@@ -278,7 +285,7 @@ impl TableOptions {
     /// # Errors
     ///
     /// As [`open`](TableOptions::open); [`Error::Locked`] also if another appender holds the
-    /// table; [`Error::Unsupported`] on a processor without indivisible 16-byte stores.
+    /// table.
     ///
     /// # Examples
     ///
@@ -293,7 +300,6 @@ impl TableOptions {
     /// ```
     pub fn open_append<T: Record>(&self, path: impl AsRef<Path>) -> Result<Table<T, Append>> {
         let path = path.as_ref();
-        check_append_supported()?;
         let table = self.open_mode::<T, Append>(path)?;
         if commit::publishable(&table.count_field) {
             return Ok(table);
@@ -328,9 +334,27 @@ impl TableOptions {
             }
             Err(e) => return Err(e),
         };
-        let (header, len) = commit::read_header(&mut map, path)?;
+        let mut protocol = commit::machine_protocol();
+        match role_of::<M>() {
+            // Read as the appender there publishes, whatever this process would choose.
+            Role::Follower if map.locked_protocol_advertised()? => {
+                protocol = commit::Protocol::Locked;
+            }
+            Role::Appender if protocol == commit::Protocol::Locked => {
+                map.advertise_locked_protocol()?;
+            }
+            _ => {}
+        }
+        let (header, len, block) = commit::read_header(&mut map, path, protocol)?;
         check_schema::<T>(&header, path)?;
-        Table::from_parts(map, header.data_start, header.count_field, len)
+        Table::from_parts(
+            map,
+            header.data_start,
+            header.count_field,
+            len,
+            protocol,
+            block,
+        )
     }
 }
 
@@ -342,17 +366,6 @@ fn role_of<M: Mode>() -> Role {
         Role::Follower
     } else {
         Role::Exclusive
-    }
-}
-
-/// `Ok` where the commit protocol's indivisible 16-byte stores exist.
-fn check_append_supported() -> Result<()> {
-    if crate::sys::has_atomic16() {
-        Ok(())
-    } else {
-        Err(Error::Unsupported {
-            what: "append mode: this processor has no indivisible 16-byte stores (x86-64 with AVX)",
-        })
     }
 }
 

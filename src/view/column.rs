@@ -131,6 +131,7 @@ where
         self.records
     }
 
+    #[cfg(feature = "ndarray")]
     /// Where the field lies in a record, in bytes (`None` for an empty column, or a closure
     /// that returns something other than a part of the record).
     fn offset(&self) -> Option<usize> {
