@@ -1,6 +1,8 @@
 //! The `recmap` command, run as a user would: `info` and `dump` on files Rust and numpy wrote,
 //! every kind of bad input (one clear line, non-zero exit, no panic), and `bench --json`.
 
+// The root package's test helpers (Python, numpy, .npy builders, a seeded RNG).
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::path::Path;

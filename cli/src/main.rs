@@ -9,7 +9,7 @@ mod output;
 mod report;
 mod tail;
 // The workloads and their kernels, one copy for this command and the criterion benches.
-#[path = "../../../benches/workloads.rs"]
+#[path = "../../benches/workloads.rs"]
 mod workloads;
 
 use std::path::PathBuf;

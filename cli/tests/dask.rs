@@ -3,6 +3,8 @@
 //! a dask.dataframe over np.load(mmap_mode="r"), no pickled metadata), and the aggregates
 //! compared with Rust's. `recmap info DIR` lists the partitions in the same order.
 
+// The root package's test helpers (Python, numpy, .npy builders, a seeded RNG).
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::process::Command;
@@ -80,7 +82,7 @@ fn dask_reads_a_directory_of_tables_as_one_dataset() {
     assert_eq!(order.len(), 5, "{info}");
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{info}");
 
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/dask_dataset.py");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/dask_dataset.py");
     let mut python = python;
     let out = python.arg(script).arg(dir.path()).output().unwrap();
     assert!(

@@ -10,8 +10,10 @@
 //! (`tests/python/npy_oracle.py`).
 //!
 //! CI runs 2,000 cases with a fixed seed. More, or another seed:
-//! `RECMAP_FUZZ_CASES=100000 RECMAP_FUZZ_SEED=7 cargo test --release --test fuzz -- --nocapture`.
+//! `RECMAP_FUZZ_CASES=100000 RECMAP_FUZZ_SEED=7 cargo test --release -p recmap-cli --test fuzz -- --nocapture`.
 
+// The root package's test helpers (Python, numpy, .npy builders, a seeded RNG).
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::os::unix::process::CommandExt;
@@ -185,7 +187,7 @@ fn numpy_seeds(dir: &Path) -> Vec<Vec<u8>> {
     };
     let corpus = dir.join("corpus");
     std::fs::create_dir(&corpus).unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/npy_corpus.py");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/python/npy_corpus.py");
     let mut python = python;
     let out = python.arg(script).arg(&corpus).output().unwrap();
     assert!(
@@ -475,7 +477,7 @@ fn fuzz_headers_tables_and_the_cli() {
     let out = python
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/tests/python/npy_oracle.py"
+            "/../tests/python/npy_oracle.py"
         ))
         .args(["--limit", "64"])
         .arg(env!("CARGO_BIN_EXE_recmap"))

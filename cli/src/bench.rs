@@ -424,7 +424,9 @@ fn cleanup_on_ctrl_c(dir: &Path) {
 fn run_peers(path: &Path, record: usize, results: &mut Vec<Measurement>) -> Result<(), String> {
     let script = std::env::var_os("RECMAP_PEERS_SCRIPT")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/peers.py")));
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../benches/peers.py"))
+        });
     let has_numpy = std::process::Command::new("python3")
         .args(["-c", "import numpy"])
         .output()
