@@ -23,9 +23,10 @@
 //! Why a reader can never count a record that was not wholly written:
 //!
 //! - x86-64 processors with AVX perform aligned 16-byte loads and stores indivisibly (Intel SDM
-//!   vol. 3A §9.1.1; AMD APM vol. 2 §7.3.2): a load returns the block as it was before or
-//!   after a store, never a mix — the torn read of a decimal number (old `999`, new `1000`,
-//!   read as `1999`) cannot happen. Append mode refuses to open without AVX.
+//!   vol. 3A §9.1.1; AMD APM vol. 2 §7.3.2), as do aarch64 processors with LSE2: a load returns
+//!   the block as it was before or after a store, never a mix — the torn read of a decimal
+//!   number (old `999`, new `1000`, read as `1999`) cannot happen. Other processors use the
+//!   locked protocol (below).
 //! - The stores of step 1 precede the store of step 2 in program order, and the release fence
 //!   and x86's ordered stores keep them so for every other core; the reader's acquire fence
 //!   keeps its record loads after its count load. So a reader that loads `n` sees records
@@ -46,6 +47,53 @@
 //! A `ReadWrite` table uses the same store when its field is aligned, and otherwise (a
 //! numpy-written header it has not rewritten) one `pwrite` of the field, which a kill cannot
 //! tear either; no reader coexists with it.
+//!
+//! # Two protocols: one per machine
+//!
+//! The argument above needs a processor that performs an aligned 16-byte load or store as one
+//! indivisible access: x86-64 with AVX (`movdqa`), and aarch64 with FEAT_LSE2 (`ldp`/`stp`,
+//! Arm ARM B2.2.1.1: Apple M-series, Graviton3/4, Neoverse V1/N2). Both are written in inline
+//! assembly (`sys::load16`/`store16`), so each is one instruction by construction, and a test
+//! disassembles them. That is [`CommitProtocol::Atomic16`].
+//!
+//! Elsewhere — aarch64 before ARMv8.4 (Graviton2, Cortex-A72/A76: the Raspberry Pi 4 and 5),
+//! whose only 16-byte atomics (`ldxp`/`stxp`, `casp`) are stores and fault on a reader's
+//! read-only map, x86-64 without AVX, any other CPU — the *locked protocol*
+//! ([`CommitProtocol::Locked`]):
+//!
+//! *Writer*: the records are stored; then, holding the exclusive OFD lock on the `COMMIT` byte
+//! (past any data, `map::lock`), one `pwrite` of the 16-byte block; then the lock goes and the
+//! futex word is woken.
+//!
+//! *Reader*: holding the shared lock on the `COMMIT` byte, it reads the block (with the
+//! indivisible load where the processor has one, else a copy); then the lock goes and it reads
+//! records `0..n`.
+//!
+//! Why a reader never counts a record that was not wholly written:
+//!
+//! - The lock excludes the writer's `pwrite` from the reader's read: a reader sees the block as
+//!   one `pwrite` left it, never half of one.
+//! - A `pwrite` of 16 bytes inside one page is one copy in the kernel, which a signal cannot
+//!   interrupt half-way: after a SIGKILL the block holds the old count or the new one (the lock
+//!   then dies with the process, so nobody waits on it).
+//! - Order: the records are stored before the writer takes the lock (program order, and the
+//!   lock's acquisition and release in the kernel are full barriers); the reader reads them
+//!   after it took the lock the writer released. So records `0..n` are visible to a reader
+//!   that read `n`.
+//! - Readers between commits make no system call: a reader first *peeks* at the block with two
+//!   8-byte atomic loads (`sys::peek16`) and takes the lock only when the peek differs from the
+//!   block it last read under the lock. A peek can be torn — it is only ever a reason to look
+//!   properly, never a count — and a new count always differs from the last one.
+//!
+//! Agreement: every process of a machine picks the same protocol ([`commit_protocol`]: the
+//! processor decides, or `RECMAP_COMMIT_PROTOCOL=lock` for every process, as the tests force
+//! it). An appender using the locked protocol also holds a shared lock on a `PROTOCOL` byte;
+//! a reader that sees it reads with the lock even if its own choice was the 16-byte protocol —
+//! and a locked reader beside a 16-byte appender reads the block with the indivisible load
+//! (its processor, the same machine's, has one), so a mixed pair stays safe.
+//!
+//! Cost: the locked protocol adds two `fcntl`s and a `pwrite` to each commit and two `fcntl`s
+//! to each look at a changed count (measured in the README, "tail" and "append" rows).
 
 use std::any::TypeId;
 use std::os::unix::fs::FileExt;
@@ -66,20 +114,53 @@ pub(super) const DEFAULT_SPIN: Duration = Duration::from_micros(50);
 /// went to sleep just before it would miss the wake; it then notices within this time.
 const MAX_SLEEP: Duration = Duration::from_millis(2);
 
-/// How counts are published and read: the same on every process of a machine (see the module
-/// docs, "Two protocols").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Protocol {
-    /// One indivisible 16-byte store and load (x86-64 with AVX, aarch64 with LSE2).
+/// How an appender publishes its count and its readers read it — the same for every process
+/// of a machine: see [`commit_protocol`].
+///
+/// # Examples
+///
+/// ```
+/// use recmap::table::{commit_protocol, CommitProtocol};
+/// match commit_protocol() {
+///     CommitProtocol::Atomic16 => println!("one indivisible 16-byte store per commit"),
+///     CommitProtocol::Locked => println!("a pwrite under a byte lock per commit"),
+///     _ => {}
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CommitProtocol {
+    /// One indivisible 16-byte store and load of the count (x86-64 with AVX, aarch64 with
+    /// LSE2): no system call per commit or per look.
     Atomic16,
-    /// A `pwrite` of the block under the exclusive commit lock; reads under the shared one.
+    /// A `pwrite` of the count under an exclusive byte lock, read under a shared one (every
+    /// other processor, or when `RECMAP_COMMIT_PROTOCOL=lock`): two `fcntl`s and a `pwrite`
+    /// per commit, two `fcntl`s per look at a changed count.
     Locked,
+}
+
+pub(super) use CommitProtocol as Protocol;
+
+/// The commit protocol this process uses for the tables it appends to (a reader follows its
+/// appender's): [`CommitProtocol::Atomic16`] where the processor makes aligned 16-byte
+/// accesses indivisible, [`CommitProtocol::Locked`] elsewhere — or everywhere when the
+/// environment variable `RECMAP_COMMIT_PROTOCOL` is `lock` (set it for every process of the
+/// machine that opens the tables). Decided once per process.
+///
+/// # Examples
+///
+/// ```
+/// let p = recmap::table::commit_protocol();
+/// assert_eq!(p, recmap::table::commit_protocol()); // once per process
+/// ```
+pub fn commit_protocol() -> CommitProtocol {
+    machine_protocol()
 }
 
 /// The environment variable that forces the locked protocol (`lock`) on a machine that has
 /// the 16-byte one: for tests, and for users who want it. Every process that opens the
 /// machine's tables must see the same value.
-pub const PROTOCOL_ENV: &str = "RECMAP_COMMIT_PROTOCOL";
+const PROTOCOL_ENV: &str = "RECMAP_COMMIT_PROTOCOL";
 
 /// This machine's protocol: `Atomic16` where the processor makes 16-byte accesses
 /// indivisible, `Locked` elsewhere or when [`PROTOCOL_ENV`] is `lock`. Decided once per process.

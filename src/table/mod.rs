@@ -25,6 +25,7 @@ use crate::map::{Access, Map};
 use crate::record::Record;
 use crate::view::{Column, View};
 
+pub use commit::{CommitProtocol, commit_protocol};
 pub use follow::{AtEnd, Follower};
 pub use open::TableOptions;
 
