@@ -222,6 +222,119 @@ impl Serialize for JsonArray<'_> {
     }
 }
 
+/// Some of a struct record's fields, as `dump --fields` picked them: each with its byte offset
+/// in the record, in the order asked for.
+pub struct Fields<'a>(Vec<(&'a str, usize, &'a NpyDtype)>);
+
+impl<'a> Fields<'a> {
+    /// The fields of `record` (a struct) named in `names`, in that order. Errors say which
+    /// name is unknown or repeated, and list the record's fields; a record that is no struct
+    /// has none to pick.
+    pub fn pick(record: &'a NpyDtype, names: &[String]) -> Result<Fields<'a>, String> {
+        let NpyDtype::Struct(all) = record else {
+            return Err(format!(
+                "--fields picks fields of structured records; these records are {record}"
+            ));
+        };
+        let mut at = 0;
+        let mut fields = Vec::new();
+        for (name, d) in all {
+            if !is_padding(name, d) {
+                fields.push((name.as_str(), at, d));
+            }
+            at += d.size();
+        }
+        let mut picked: Vec<(&str, usize, &NpyDtype)> = Vec::with_capacity(names.len());
+        for want in names {
+            if picked.iter().any(|(name, ..)| name == want) {
+                return Err(format!("--fields names `{want}` twice"));
+            }
+            let Some(&field) = fields.iter().find(|(name, ..)| name == want) else {
+                let known: Vec<&str> = fields.iter().map(|(name, ..)| *name).collect();
+                return Err(format!(
+                    "no field `{want}`: the fields are {}",
+                    known.join(", ")
+                ));
+            };
+            picked.push(field);
+        }
+        Ok(Fields(picked))
+    }
+
+    /// How many CSV columns the picked fields have (saturating).
+    pub fn column_count(&self) -> u64 {
+        self.0
+            .iter()
+            .fold(0u64, |n, (_, _, d)| n.saturating_add(column_count(d)))
+    }
+
+    /// The longest CSV column name, as [`longest_column_name`] counts it.
+    pub fn longest_column_name(&self) -> u64 {
+        self.0
+            .iter()
+            .map(|(name, _, d)| (name.len() as u64 + 1).saturating_add(longest_column_name(d)))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// How many JSON values a record's line is, as [`json_items`] counts them.
+    pub fn json_items(&self) -> u64 {
+        self.0
+            .iter()
+            .fold(1u64, |n, (_, _, d)| n.saturating_add(json_items(d)))
+    }
+
+    /// Writes the CSV header: the picked fields' columns, named as for the whole record.
+    pub fn write_columns<W: Write>(&self, out: &mut csv::Writer<W>) -> csv::Result<()> {
+        let mut prefix = String::new();
+        for (name, _, d) in &self.0 {
+            prefix.clear();
+            prefix.push_str(name);
+            write_columns(d, &mut prefix, out)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the picked fields' CSV cells of one record's `bytes` (not the record's end).
+    pub fn write_cells<W: Write>(
+        &self,
+        bytes: &[u8],
+        text: &mut String,
+        out: &mut csv::Writer<W>,
+    ) -> csv::Result<()> {
+        for &(_, at, d) in &self.0 {
+            let field = bytes.get(at..at + d.size()).unwrap_or_default();
+            write_cells(d, field, text, out)?;
+        }
+        Ok(())
+    }
+
+    /// One record's picked fields as a JSON object.
+    pub fn json<'b>(&'b self, bytes: &'b [u8]) -> impl Serialize + 'b {
+        JsonFields {
+            fields: self,
+            bytes,
+        }
+    }
+}
+
+/// A record's picked fields as a JSON object, in the order picked.
+struct JsonFields<'a, 'b> {
+    fields: &'b Fields<'a>,
+    bytes: &'b [u8],
+}
+
+impl Serialize for JsonFields<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.fields.0.len()))?;
+        for &(name, at, dtype) in &self.fields.0 {
+            let bytes = self.bytes.get(at..at + dtype.size()).unwrap_or_default();
+            map.serialize_entry(name, &Json { dtype, bytes })?;
+        }
+        map.end()
+    }
+}
+
 /// serde_json's compact output with a space after `:` and `,` — the format `dump` has always
 /// printed.
 pub struct Spaced;

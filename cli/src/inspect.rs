@@ -123,24 +123,58 @@ fn dataset(dir: &Path) -> Result<(), Stop> {
     })
 }
 
+/// Which records `dump` prints.
+#[derive(Clone, Copy)]
+pub enum Rows {
+    /// Every record.
+    All,
+    /// `--range A..B` (end exclusive), `A..` or `..B`.
+    Range(Option<u64>, Option<u64>),
+    /// `--tail N`: the last `N` (all of them if there are fewer).
+    Tail(u64),
+}
+
+/// `A..B`, `A..` or `..B`, as it was written.
+fn range_text(a: Option<u64>, b: Option<u64>) -> String {
+    let end = |x: Option<u64>| x.map_or(String::new(), |x| x.to_string());
+    format!("{}..{}", end(a), end(b))
+}
+
+/// Prints `rows` of the file (with `fields`, only those fields of each record), decoded from
+/// its own dtype. An empty selection prints no record: CSV's header line alone, or nothing
+/// for JSON.
 pub fn dump(
     path: &Path,
-    range: Option<(Option<u64>, Option<u64>)>,
+    rows: Rows,
+    fields: Option<&[String]>,
     format: Format,
 ) -> Result<(), Stop> {
-    let (map, header) = open(path)?;
-    let name = path.display();
-    let count = header.count();
-    let (start, end) = match range {
-        None => (0, count),
-        Some((a, b)) => (a.unwrap_or(0), b.unwrap_or(count)),
-    };
-    if start > end || end > count {
+    if let Rows::Range(Some(a), Some(b)) = rows
+        && a > b
+    {
         return Err(format!(
-            "{name}: range {start}..{end} is past the end: the file has {count} records"
+            "--range {a}..{b} is reversed: it starts after it ends (did you mean {b}..{a}?)"
         )
         .into());
     }
+    let (map, header) = open(path)?;
+    let name = path.display();
+    let count = header.count();
+    let (start, end) = match rows {
+        Rows::All => (0, count),
+        Rows::Tail(n) => (count.saturating_sub(n), count),
+        Rows::Range(a, b) => {
+            let (start, end) = (a.unwrap_or(0), b.unwrap_or(count));
+            if start > count || end > count {
+                return Err(format!(
+                    "{name}: range {} is past the end: the file has {count} records",
+                    range_text(a, b)
+                )
+                .into());
+            }
+            (start, end)
+        }
+    };
     // `Header::parse` checked that every record is in the file, so these sizes fit.
     let record = header.record_size().unwrap_or(0) as usize;
     // A record is the dtype repeated over the dimensions after the first.
@@ -153,13 +187,30 @@ pub fn dump(
             shape: trailing.clone(),
         }
     };
+    let picked = match fields {
+        None => None,
+        Some(_) if !trailing.is_empty() => {
+            return Err(format!(
+                "{name}: --fields picks fields of a one-dimensional array of records; this one has shape {:?}",
+                header.shape
+            )
+            .into());
+        }
+        Some(names) => {
+            Some(decode::Fields::pick(&header.dtype, names).map_err(|e| format!("{name}: {e}"))?)
+        }
+    };
     // Refuse what would print absurdly much per record before printing anything.
     match format {
         Format::Csv => {
-            let columns = decode::column_count(&dtype);
-            if columns > MAX_CSV_COLUMNS
-                || columns.saturating_mul(decode::longest_column_name(&dtype)) > MAX_HEADER_BYTES
-            {
+            let (columns, longest) = match &picked {
+                Some(f) => (f.column_count(), f.longest_column_name()),
+                None => (
+                    decode::column_count(&dtype),
+                    decode::longest_column_name(&dtype),
+                ),
+            };
+            if columns > MAX_CSV_COLUMNS || columns.saturating_mul(longest) > MAX_HEADER_BYTES {
                 return Err(format!(
                     "{name}: a record has {columns} columns, too many for CSV; use --format json"
                 )
@@ -168,7 +219,10 @@ pub fn dump(
         }
         // No record, no line: nothing to refuse.
         Format::Json if start < end => {
-            let items = decode::json_items(&dtype);
+            let items = match &picked {
+                Some(f) => f.json_items(),
+                None => decode::json_items(&dtype),
+            };
             if items > MAX_JSON_ITEMS {
                 return Err(
                     format!("{name}: a record is {items} JSON values, too many to print").into(),
@@ -200,12 +254,20 @@ pub fn dump(
     match format {
         Format::Csv => {
             let mut w = csv::WriterBuilder::new().flexible(true).from_writer(out);
-            decode::write_columns(&dtype, &mut String::new(), &mut w).map_err(Stop::csv)?;
+            match &picked {
+                Some(f) => f.write_columns(&mut w),
+                None => decode::write_columns(&dtype, &mut String::new(), &mut w),
+            }
+            .map_err(Stop::csv)?;
             w.write_record(None::<&[u8]>).map_err(Stop::csv)?;
             let mut text = String::new();
             for i in start..end {
                 let bytes = records.get(i as usize, &mut gathered);
-                decode::write_cells(&dtype, bytes, &mut text, &mut w).map_err(Stop::csv)?;
+                match &picked {
+                    Some(f) => f.write_cells(bytes, &mut text, &mut w),
+                    None => decode::write_cells(&dtype, bytes, &mut text, &mut w),
+                }
+                .map_err(Stop::csv)?;
                 w.write_record(None::<&[u8]>).map_err(Stop::csv)?;
             }
             w.flush().map_err(Stop::output)
@@ -215,13 +277,16 @@ pub fn dump(
             for i in start..end {
                 let bytes = records.get(i as usize, &mut gathered);
                 let mut ser = serde_json::Serializer::with_formatter(&mut out, decode::Spaced);
-                serde::Serialize::serialize(
-                    &decode::Json {
-                        dtype: &dtype,
-                        bytes,
-                    },
-                    &mut ser,
-                )
+                match &picked {
+                    Some(f) => serde::Serialize::serialize(&f.json(bytes), &mut ser),
+                    None => serde::Serialize::serialize(
+                        &decode::Json {
+                            dtype: &dtype,
+                            bytes,
+                        },
+                        &mut ser,
+                    ),
+                }
                 .map_err(Stop::json)?;
                 out.write_all(b"\n").map_err(Stop::output)?;
             }

@@ -70,8 +70,14 @@ enum Command {
         /// The .npy file.
         file: PathBuf,
         /// Which records, as A..B (end exclusive), A.. or ..B.
-        #[arg(long, value_parser = parse_range)]
+        #[arg(long, value_parser = parse_range, value_name = "A..B")]
         range: Option<(Option<u64>, Option<u64>)>,
+        /// Only the last N records (all of them if there are fewer).
+        #[arg(long, value_name = "N", conflicts_with = "range")]
+        tail: Option<u64>,
+        /// Only these fields of each record, in this order (comma-separated names).
+        #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+        fields: Option<Vec<String>>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Csv)]
         format: Format,
@@ -114,8 +120,17 @@ fn main() -> ExitCode {
         Command::Dump {
             file,
             range,
+            tail,
+            fields,
             format,
-        } => inspect::dump(&file, range, format),
+        } => {
+            let rows = match (range, tail) {
+                (Some((a, b)), _) => inspect::Rows::Range(a, b),
+                (None, Some(n)) => inspect::Rows::Tail(n),
+                (None, None) => inspect::Rows::All,
+            };
+            inspect::dump(&file, rows, fields.as_deref(), format)
+        }
     };
     match result {
         // `recmap info f | head`: the reader has all it wanted.

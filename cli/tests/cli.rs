@@ -779,3 +779,136 @@ fn dump_of_a_directory_says_it_is_one() {
         );
     }
 }
+
+/// Five records `(id <u4, price <f8, v <i2 (2,))`: record `i` is `(i, 1.5 i, [i, -i])`. Written
+/// byte by byte, so the test does not depend on how a Rust record names its padding.
+fn five_quotes(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("quotes.npy");
+    let text = "{'descr': [('id', '<u4'), ('price', '<f8'), ('v', '<i2', (2,))], \
+                'fortran_order': False, 'shape': (5,), }";
+    let mut data = Vec::new();
+    for i in 0..5u8 {
+        data.extend_from_slice(&u32::from(i).to_le_bytes());
+        data.extend_from_slice(&(f64::from(i) * 1.5).to_le_bytes());
+        data.extend_from_slice(&i16::from(i).to_le_bytes());
+        data.extend_from_slice(&(-i16::from(i)).to_le_bytes());
+    }
+    std::fs::write(&path, common::npy_v1(text.as_bytes(), 64, &data).0).unwrap();
+    path
+}
+
+/// `dump --tail N`: the last N records, all of them when there are fewer, none for 0.
+#[test]
+fn dump_tail_prints_the_last_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = five_quotes(dir.path());
+    assert_eq!(
+        ok(&["dump", s(&path), "--tail", "2"]),
+        "id,price,v[0],v[1]\n3,4.5,3,-3\n4,6.0,4,-4\n"
+    );
+    assert_eq!(
+        ok(&["dump", s(&path), "--tail", "1", "--format", "json"]),
+        "{\"id\": 4, \"price\": 6.0, \"v\": [4, -4]}\n"
+    );
+    assert_eq!(
+        ok(&["dump", s(&path), "--tail", "9"]),
+        ok(&["dump", s(&path)])
+    );
+    assert_eq!(
+        ok(&["dump", s(&path), "--tail", "0"]),
+        "id,price,v[0],v[1]\n"
+    );
+    // --tail and --range do not mix: clap says so (status 2).
+    let out = recmap(&["dump", s(&path), "--tail", "1", "--range", "0..1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot be used with"),
+        "{out:?}"
+    );
+}
+
+/// A reversed range says it is reversed (not "past the end"); one past the end says that;
+/// an empty range prints no record and succeeds: CSV's header line alone, no JSON line.
+#[test]
+fn dump_ranges_reversed_empty_and_past_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = five_quotes(dir.path());
+    assert_eq!(
+        fails(&["dump", s(&path), "--range", "5..2"]),
+        "recmap: --range 5..2 is reversed: it starts after it ends (did you mean 2..5?)\n"
+    );
+    for range in ["2..2", "5..", "..0", "0..0"] {
+        assert_eq!(
+            ok(&["dump", s(&path), "--range", range]),
+            "id,price,v[0],v[1]\n",
+            "{range}"
+        );
+        assert_eq!(
+            ok(&["dump", s(&path), "--range", range, "--format", "json"]),
+            "",
+            "{range}"
+        );
+    }
+    assert_eq!(
+        fails(&["dump", s(&path), "--range", "3..9"]),
+        format!(
+            "recmap: {}: range 3..9 is past the end: the file has 5 records\n",
+            path.display()
+        )
+    );
+    assert_eq!(
+        fails(&["dump", s(&path), "--range", "6.."]),
+        format!(
+            "recmap: {}: range 6.. is past the end: the file has 5 records\n",
+            path.display()
+        )
+    );
+}
+
+/// `dump --fields a,b`: only those fields, in that order, in both formats and with the row
+/// options; an unknown field is named with the fields there are; a repeated one, or fields
+/// of records that have none, are refused in one line.
+#[test]
+fn dump_fields_prints_only_those_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = five_quotes(dir.path());
+    assert_eq!(
+        ok(&["dump", s(&path), "--fields", "price,id", "--range", "1..3"]),
+        "price,id\n1.5,1\n3.0,2\n"
+    );
+    assert_eq!(
+        ok(&["dump", s(&path), "--fields", "v", "--tail", "2"]),
+        "v[0],v[1]\n3,-3\n4,-4\n"
+    );
+    assert_eq!(
+        ok(&[
+            "dump",
+            s(&path),
+            "--fields",
+            "v,id",
+            "--format",
+            "json",
+            "--tail",
+            "1"
+        ]),
+        "{\"v\": [4, -4], \"id\": 4}\n"
+    );
+    let name = path.display();
+    assert_eq!(
+        fails(&["dump", s(&path), "--fields", "id,qty"]),
+        format!("recmap: {name}: no field `qty`: the fields are id, price, v\n")
+    );
+    assert_eq!(
+        fails(&["dump", s(&path), "--fields", "id,id"]),
+        format!("recmap: {name}: --fields names `id` twice\n")
+    );
+    let plain = dir.path().join("plain.npy");
+    Table::<u64>::create(&plain).unwrap().extend(0..3).unwrap();
+    assert_eq!(
+        fails(&["dump", s(&plain), "--fields", "id"]),
+        format!(
+            "recmap: {}: --fields picks fields of structured records; these records are '<u8'\n",
+            plain.display()
+        )
+    );
+}
