@@ -452,6 +452,7 @@ impl NewFile {
             }
         }
         static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        sweep_stale_new_files(dir, ".recmap-new-");
         loop {
             let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let name = dir.join(format!(".recmap-new-{}-{n}", std::process::id()));
@@ -486,7 +487,17 @@ impl NewFile {
         match self.temp_name.take() {
             None if replace => {
                 // An unnamed file can only be linked to a free name: link it to a hidden one,
-                // then rename that over the target.
+                // then rename that over the target. (A kill between the two leaves the hidden
+                // name; the next replacement of this name sweeps it away.)
+                if let (Some(dir), Some(name)) = (path.parent(), path.file_name()) {
+                    let dir = if dir.as_os_str().is_empty() {
+                        std::path::Path::new(".")
+                    } else {
+                        dir
+                    };
+                    let prefix = format!(".{}.recmap-new-", name.to_string_lossy());
+                    sweep_stale_new_files(dir, &prefix);
+                }
                 let mut hidden = NewFile::hidden_name_beside(path);
                 while hidden.exists() {
                     hidden = NewFile::hidden_name_beside(path);
@@ -563,6 +574,41 @@ impl NewFile {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         path.with_file_name(format!(".{name}.recmap-new-{}-{n}", std::process::id()))
+    }
+}
+
+/// Removes hidden files `prefix{pid}-…` in `dir` that a killed process left: its process no
+/// longer exists and the file is over a minute old (a live creator in another PID namespace,
+/// whose process we cannot see, finishes long before that).
+fn sweep_stale_new_files(dir: &std::path::Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
+            continue;
+        };
+        let Some(pid) = rest
+            .split('-')
+            .next()
+            .and_then(|p| p.parse::<libc::pid_t>().ok())
+        else {
+            continue;
+        };
+        if pid <= 0 || pid as u32 == std::process::id() {
+            continue;
+        }
+        // SAFETY: signal 0 sends nothing; it only asks whether the process exists.
+        let gone = unsafe { libc::kill(pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        let old = entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| {
+            t.elapsed()
+                .is_ok_and(|age| age > std::time::Duration::from_secs(60))
+        });
+        if gone && old {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 

@@ -408,9 +408,13 @@ fn finite_writer(path: &Path) {
 
 /// Opens the table to append, creating it if missing, waiting for the other racer's lock;
 /// appends 1000 copies of its process id and exits.
+/// With `RECMAP_LIVE_COUNT=1`, also asks for `overwrite(true)`, which must not let a racer
+/// replace the table the other one made.
 fn racer(path: &Path) {
+    let overwrite = std::env::var("RECMAP_LIVE_COUNT").is_ok_and(|c| c == "1");
     let mut t = TableOptions::new()
         .create_if_missing(true)
+        .overwrite(overwrite)
         .lock_timeout(Duration::from_secs(30))
         .open_append::<u64>(path)
         .expect("racer: open_append");
@@ -534,7 +538,11 @@ fn two_writers_starting_at_once_create_one_table() {
     let dir = tempfile::tempdir().unwrap();
     for round in 0..20 {
         let path = tmp(&dir, &format!("r{round}.npy"));
-        let racers: Vec<Child> = (0..2).map(|_| spawn("racer", &path)).collect();
+        // Every other round with `overwrite(true)` too: still one table, nothing replaced.
+        let overwrite = u64::from(round % 2 == 1);
+        let racers: Vec<Child> = (0..2)
+            .map(|_| spawn_with("racer", &path, overwrite))
+            .collect();
         let mut ids = Vec::new();
         for mut r in racers {
             ids.push(u64::from(r.id()));

@@ -58,6 +58,7 @@ fn trust_child() {
         Some("waiting-writer") => waiting_writer(&path),
         Some("forker") => forker(&path),
         Some("churn") => churning_reader(&path),
+        Some("flipper") => flip_symlink(&path),
         other => panic!("unknown role {other:?}"),
     }
 }
@@ -567,4 +568,123 @@ fn writer_wait_behind_churning_readers() {
         waits[waits.len() / 2],
         waits[waits.len() - 1]
     );
+}
+
+/// Points the symbolic link `path` at `v1.npy` and `v2.npy` beside it in turn, atomically
+/// (a new link renamed over it), for ever.
+fn flip_symlink(path: &Path) {
+    let dir = path.parent().unwrap();
+    let tmp = dir.join("flip.tmp");
+    for i in 0u64.. {
+        let _ = std::fs::remove_file(&tmp);
+        std::os::unix::fs::symlink(if i % 2 == 0 { "v1.npy" } else { "v2.npy" }, &tmp).unwrap();
+        std::fs::rename(&tmp, path).unwrap();
+    }
+}
+
+#[test]
+fn replacing_through_a_repointed_symlink_never_touches_a_held_file() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (v1, v2, cur) = (
+        dir.path().join("v1.npy"),
+        dir.path().join("v2.npy"),
+        dir.path().join("cur.npy"),
+    );
+    drop(Table::<u64>::create(&v1).unwrap());
+    // v2 is a live log: its appender must keep its file whatever happens to `cur`.
+    let mut held = Table::<u64>::create_append(&v2).unwrap();
+    held.push(42).unwrap();
+    held.flush().unwrap();
+    let inode = std::fs::metadata(&v2).unwrap().ino();
+    std::os::unix::fs::symlink("v1.npy", &cur).unwrap();
+    let mut flipper = spawn("flipper", &cur);
+    let (mut replaced, mut refused) = (0, 0);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline {
+        match TableOptions::new().overwrite(true).create::<u64>(&cur) {
+            Ok(_) => replaced += 1,
+            Err(Error::Locked { .. }) => refused += 1,
+            // The link may point at the other file between two looks: a clear error.
+            Err(Error::Io { .. }) => refused += 1,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    flipper.kill().unwrap();
+    flipper.wait().unwrap();
+    eprintln!("{replaced} replacements of v1, {refused} refusals for v2");
+    assert!(replaced > 0 && refused > 0, "{replaced} {refused}");
+    assert_eq!(
+        std::fs::metadata(&v2).unwrap().ino(),
+        inode,
+        "the held file was replaced"
+    );
+    held.push(43).unwrap();
+    held.flush().unwrap();
+    assert_eq!(&Table::<u64>::open_read(&v2).unwrap()[..], &[42, 43]);
+}
+
+#[test]
+fn a_dangling_symlink_is_an_error_not_a_loop() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("link.bin");
+    std::os::unix::fs::symlink("nowhere.bin", &link).unwrap();
+    let err = Map::create(&link, 16).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::NotFound, "{err}");
+    assert!(err.to_string().contains("symbolic link"), "{err}");
+    let err = Table::<u64>::create(&link).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists, "{err}");
+}
+
+#[test]
+fn a_writer_waiting_behind_an_appender_lets_readers_join() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.npy");
+    drop(Table::<u64>::create(&path).unwrap());
+    let mut appender = spawn("appender", &path);
+    assert_eq!(line_from(&mut appender), "appending");
+    let mut writer = spawn("waiting-writer", &path);
+    assert_eq!(line_from(&mut writer), "waiting");
+    std::thread::sleep(Duration::from_millis(100));
+    // The writer waits for the appender; new readers still join the live table meanwhile.
+    for _ in 0..20 {
+        let r = Table::<u64>::open_read(&path).unwrap();
+        assert_eq!(&r[..], &[1, 2, 3]);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // The appender goes: the writer gets in (after the readers above, all gone).
+    drop(appender.stdin.take());
+    assert!(appender.wait().unwrap().success());
+    assert_eq!(line_from(&mut writer), "writing 3");
+    drop(writer.stdin.take());
+    assert!(writer.wait().unwrap().success());
+}
+
+#[test]
+fn hidden_files_a_killed_creator_left_are_swept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.npy");
+    drop(Table::<u64>::create(&path).unwrap());
+    // What a creator killed between its two steps leaves: a hidden name with its (now dead)
+    // process id. One old, one new (maybe still being made: kept).
+    let dead = u32::MAX / 2; // no such process id (Linux's largest is 2^22)
+    let stale = dir.path().join(format!(".t.npy.recmap-new-{dead}-0"));
+    let fresh = dir.path().join(format!(".t.npy.recmap-new-{dead}-1"));
+    std::fs::write(&stale, b"left behind").unwrap();
+    std::fs::write(&fresh, b"left behind").unwrap();
+    let two_minutes_ago = std::time::SystemTime::now() - Duration::from_secs(120);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(two_minutes_ago)
+        .unwrap();
+    drop(
+        TableOptions::new()
+            .overwrite(true)
+            .create::<u64>(&path)
+            .unwrap(),
+    );
+    assert!(!stale.exists(), "the stale hidden file stayed");
+    assert!(fresh.exists(), "a recent hidden file was swept");
 }

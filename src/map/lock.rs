@@ -21,7 +21,9 @@
 //! `INTENT` keeps writers from starving: a would-be `Exclusive` holder takes it exclusively
 //! *before* waiting for `ACCESS`, and everyone else must get it shared (momentarily) before
 //! taking `ACCESS`. Once a writer waits, no new holder gets in; it waits only for the holders
-//! that were already there.
+//! that were already there. Except behind an appender: a writer that finds one lets go of
+//! `INTENT` and polls until the appender has gone, so that readers can still join the live
+//! table meanwhile (an appender may run for days; readers come and go).
 
 use std::fs::File;
 use std::path::Path;
@@ -82,16 +84,16 @@ pub(crate) fn acquire(file: &File, path: &Path, role: Role, wait: Wait) -> Resul
         Wait::For(d) => Some(Instant::now() + d),
         _ => None,
     };
-    let locked = || Error::Locked {
+    let locked = |byte| Error::Locked {
         path: path.to_path_buf(),
         exclusive: role.wants_exclusive(),
-        held_by: holder(file),
+        held_by: holder(file, byte),
     };
     let take = |byte, exclusive| -> Result<()> {
         if lock(file, path, byte, exclusive, wait, deadline)? {
             Ok(())
         } else {
-            Err(locked())
+            Err(locked(byte))
         }
     };
     let release = |bytes: &[i64]| {
@@ -100,12 +102,21 @@ pub(crate) fn acquire(file: &File, path: &Path, role: Role, wait: Wait) -> Resul
         }
     };
     match role {
-        Role::Exclusive => {
+        Role::Exclusive => loop {
             take(INTENT, true)?;
+            // Behind an appender, holding INTENT would keep new readers away from a live
+            // table for the appender's whole life: step back until the appender has gone.
+            if wait != Wait::No && appender_present(file).unwrap_or(false) {
+                release(&[INTENT]);
+                if !wait_for_no_appender(file, deadline) {
+                    return Err(locked(APPEND));
+                }
+                continue;
+            }
             let res = take(ACCESS, true);
             release(&[INTENT]);
-            res
-        }
+            return res;
+        },
         Role::Shared | Role::Appender | Role::Follower => {
             take(INTENT, false)?;
             let res = take(ACCESS, false);
@@ -127,22 +138,51 @@ pub(crate) fn acquire(file: &File, path: &Path, role: Role, wait: Wait) -> Resul
     }
 }
 
+/// Polls until no appender holds `file` (backing off from 1 ms to 10 ms); `false` if the
+/// deadline passes first.
+fn wait_for_no_appender(file: &File, deadline: Option<Instant>) -> bool {
+    let mut pause = Duration::from_millis(1);
+    while appender_present(file).unwrap_or(false) {
+        let pause_now = match deadline {
+            None => pause,
+            Some(d) => match d.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => pause.min(left),
+                _ => return false,
+            },
+        };
+        std::thread::sleep(pause_now);
+        pause = (pause * 2).min(Duration::from_millis(10));
+    }
+    true
+}
+
 /// Whether an appender holds the file now (its `APPEND` lock is held by another open file).
 pub(crate) fn appender_present(file: &File) -> std::io::Result<bool> {
     Ok(sys::byte_lock_held(file, APPEND)? == Some(true))
 }
 
-/// Who holds `file` in a way that refuses a lock, as the lock bytes tell: a writer holds
-/// `ACCESS` exclusively, an appender `APPEND`, a waiting writer `INTENT`; readers hold
-/// `ACCESS` (and plain maps `APPEND`) shared.
-fn holder(file: &File) -> LockHolder {
-    let held = |byte| sys::byte_lock_held(file, byte).ok().flatten();
-    match (held(ACCESS), held(APPEND), held(INTENT)) {
-        (Some(true), _, _) => LockHolder::Writer,
-        (_, Some(true), _) => LockHolder::Appender,
-        (_, _, Some(true)) => LockHolder::WaitingWriter,
-        (Some(false), _, _) | (_, Some(false), _) => LockHolder::Readers,
-        _ => LockHolder::Unknown,
+/// Who holds `file` in a way that refused our lock on `byte`, as the lock bytes tell: a
+/// waiting writer holds `INTENT` exclusively, a writer `ACCESS`, an appender `APPEND`; readers
+/// hold `ACCESS` (and plain maps `APPEND`) shared.
+fn holder(file: &File, byte: i64) -> LockHolder {
+    let held = |b| sys::byte_lock_held(file, b).ok().flatten();
+    match byte {
+        INTENT => match held(INTENT) {
+            Some(true) => LockHolder::WaitingWriter,
+            Some(false) => LockHolder::Readers,
+            None => LockHolder::Unknown,
+        },
+        ACCESS => match (held(ACCESS), held(APPEND)) {
+            (Some(true), _) => LockHolder::Writer,
+            (_, Some(true)) => LockHolder::Appender,
+            (Some(false), _) => LockHolder::Readers,
+            _ => LockHolder::Unknown,
+        },
+        _ => match held(byte) {
+            Some(true) => LockHolder::Appender,
+            Some(false) => LockHolder::Readers,
+            None => LockHolder::Unknown,
+        },
     }
 }
 

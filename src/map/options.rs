@@ -310,6 +310,20 @@ impl MapOptions {
                         Err(Error::Io { source, .. })
                             if source.kind() == std::io::ErrorKind::AlreadyExists =>
                         {
+                            // The name exists but opening it found nothing: a symbolic link
+                            // to a file that does not exist. Say so, rather than retry.
+                            if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink())
+                                && std::fs::metadata(path).is_err()
+                            {
+                                return Err(Error::io(
+                                    Some(path),
+                                    "create",
+                                    std::io::Error::new(
+                                        std::io::ErrorKind::NotFound,
+                                        "a symbolic link to a file that does not exist",
+                                    ),
+                                ));
+                            }
                             continue;
                         }
                         res => return res,
@@ -424,30 +438,47 @@ impl MapOptions {
         held: Option<&File>,
         init: impl FnOnce(&mut Map) -> Result<()>,
     ) -> Result<Map> {
+        // Resolve symbolic links once, and replace exactly the file that is locked: a link
+        // repointed meanwhile must not send the new file over one somebody else holds.
+        let resolve = || std::fs::canonicalize(path);
         let locked_here;
-        let old = match held {
-            Some(file) => file,
+        let (old, target) = match held {
+            Some(file) => {
+                let target = resolve().map_err(|e| Error::io(Some(path), "resolve", e))?;
+                if !still_at_path(file, &target)? {
+                    return Err(Error::io(
+                        Some(path),
+                        "replace",
+                        std::io::Error::other("the file was moved or replaced meanwhile"),
+                    ));
+                }
+                (file, target)
+            }
             None => {
-                locked_here = loop {
-                    // Write access: an exclusive record lock needs it.
-                    let file = match OpenOptions::new().read(true).write(true).open(path) {
-                        Ok(file) => file,
+                let (file, target) = loop {
+                    let target = match resolve() {
+                        Ok(target) => target,
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                             return self.make_new(path, true, false, init);
                         }
+                        Err(e) => return Err(Error::io(Some(path), "resolve", e)),
+                    };
+                    // Write access: an exclusive record lock needs it.
+                    let file = match OpenOptions::new().read(true).write(true).open(&target) {
+                        Ok(file) => file,
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                         Err(e) => return Err(Error::io(Some(path), "open", e)),
                     };
                     refuse_directory(&file, path)?;
                     lock::acquire(&file, path, Role::Exclusive, self.wait)?;
-                    if still_at_path(&file, path)? {
-                        break file;
+                    if still_at_path(&file, &target)? {
+                        break (file, target);
                     }
                 };
-                &locked_here
+                locked_here = file;
+                (&locked_here, target)
             }
         };
-        let target =
-            std::fs::canonicalize(path).map_err(|e| Error::io(Some(path), "resolve", e))?;
         let permissions = old
             .metadata()
             .map_err(|e| Error::io(Some(path), "read the metadata of", e))?

@@ -322,8 +322,12 @@ impl TableOptions {
         let mut map = match opened {
             Ok(map) => map,
             Err(e) if not_found(&e) && self.create_if_missing && M::ACCESS == Access::Write => {
-                // Another process may create it first: then open what it made.
-                return match self.create_mode::<T, M>(path) {
+                // Another process may create it first: then open what it made. Never replace
+                // here (whatever `overwrite` says): the file that appeared meanwhile is one
+                // somebody else just made and may already have written to.
+                let mut exclusive = self.clone();
+                exclusive.overwrite = false;
+                return match exclusive.create_mode::<T, M>(path) {
                     Err(Error::Io { source, .. }) if source.kind() == ErrorKind::AlreadyExists => {
                         let mut again = self.clone();
                         again.create_if_missing = false;

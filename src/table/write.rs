@@ -58,6 +58,7 @@ impl<T: Record, M: Writable> Table<T, M> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn extend(&mut self, records: impl IntoIterator<Item = T>) -> Result<()> {
+        self.check_opened_here("extend")?;
         let records = records.into_iter();
         self.reserve(records.size_hint().0)?;
         for record in records {
