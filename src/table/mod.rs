@@ -168,6 +168,15 @@ impl Writable for Append {}
 /// A table opened in one process and used in the child of a `fork()` refuses to write there
 /// ([`Error::Forked`](crate::Error::Forked)) and publishes nothing when dropped: the child
 /// shares the parent's file and locks, but not its count. Open the table again in the child.
+/// Until the child drops its copy (or execs: recmap's files close on `exec`), it also shares
+/// the parent's locks — an appender's lock stays held while such a child lives, and so does
+/// the moment between a `fork` and its `exec` when a thread of a multi-threaded program
+/// spawns a process: a table that another thread closes and reopens just then can meet its
+/// own old lock (`Error::Locked`); give such opens a [`TableOptions::lock_timeout`].
+///
+/// A process killed while it *replaces* a file (`overwrite`, a header relayout) may leave a
+/// hidden `.NAME.recmap-new-PID-N` beside it; the next replacement of that name removes it
+/// once its process is gone.
 ///
 /// # Commit points and durability
 ///
