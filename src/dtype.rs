@@ -42,29 +42,109 @@ pub enum Dtype {
     Void(usize),
 }
 
-/// What kind of number a [`Dtype::Scalar`] is.
+/// What kind of value a [`Dtype::Scalar`] is: numpy's `dtype.kind`.
 ///
 /// ```
 /// use recmap::{Dtype, Record, ScalarKind};
 /// assert!(matches!(i16::DTYPE, Dtype::Scalar { kind: ScalarKind::Int, size: 2, .. }));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ScalarKind {
     /// Signed integer (numpy `i`).
     Int,
     /// Unsigned integer (numpy `u`).
     Uint,
-    /// IEEE 754 float (numpy `f`).
+    /// IEEE 754 float (numpy `f`): `f32`, `f64`, `half::f16`.
     Float,
+    /// A pair of IEEE 754 floats, real part first (numpy `c`): [`Complex`](crate::types::Complex).
+    Complex,
+    /// One byte, any non-zero value true (numpy `b`): [`Bool`](crate::Bool).
+    Bool,
+    /// A fixed-size byte string, NUL-padded (numpy `S`): [`S`](crate::S).
+    Bytes,
+    /// A point in time, a count of units since 1970-01-01T00:00 UTC (numpy `M`):
+    /// [`DateTime64`](crate::DateTime64).
+    DateTime(TimeUnit),
+    /// A length of time, a count of units (numpy `m`): [`TimeDelta64`](crate::TimeDelta64).
+    TimeDelta(TimeUnit),
 }
 
 impl ScalarKind {
-    /// numpy's kind character: `i`, `u` or `f`.
+    /// numpy's kind character: `i`, `u`, `f`, `c`, `b`, `S`, `M` or `m`.
     pub(crate) const fn code(self) -> char {
         match self {
             ScalarKind::Int => 'i',
             ScalarKind::Uint => 'u',
             ScalarKind::Float => 'f',
+            ScalarKind::Complex => 'c',
+            ScalarKind::Bool => 'b',
+            ScalarKind::Bytes => 'S',
+            ScalarKind::DateTime(_) => 'M',
+            ScalarKind::TimeDelta(_) => 'm',
+        }
+    }
+}
+
+/// The unit of a [`ScalarKind::DateTime`] or [`ScalarKind::TimeDelta`]: numpy's `[ns]`, `[us]`,
+/// … in `<M8[ns]`. The type-level units of [`DateTime64`](crate::DateTime64) are in
+/// [`unit`](crate::unit).
+///
+/// ```
+/// use recmap::{Dtype, Record, ScalarKind, TimeUnit, DateTime64, unit::Us};
+/// assert!(matches!(
+///     <DateTime64<Us>>::DTYPE,
+///     Dtype::Scalar { kind: ScalarKind::DateTime(TimeUnit::Microsecond), size: 8, .. }
+/// ));
+/// assert_eq!(TimeUnit::Day.code(), "D");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum TimeUnit {
+    /// Days of 86,400 seconds (numpy `D`).
+    Day,
+    /// Hours (numpy `h`).
+    Hour,
+    /// Minutes (numpy `m`).
+    Minute,
+    /// Seconds (numpy `s`).
+    Second,
+    /// Milliseconds (numpy `ms`).
+    Millisecond,
+    /// Microseconds (numpy `us`).
+    Microsecond,
+    /// Nanoseconds (numpy `ns`).
+    Nanosecond,
+}
+
+impl TimeUnit {
+    /// numpy's code for the unit, as it appears between the brackets of `<M8[ns]`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            TimeUnit::Day => "D",
+            TimeUnit::Hour => "h",
+            TimeUnit::Minute => "m",
+            TimeUnit::Second => "s",
+            TimeUnit::Millisecond => "ms",
+            TimeUnit::Microsecond => "us",
+            TimeUnit::Nanosecond => "ns",
+        }
+    }
+
+    /// The length of one unit in nanoseconds.
+    ///
+    /// ```
+    /// assert_eq!(recmap::TimeUnit::Day.nanos(), 86_400_000_000_000);
+    /// ```
+    pub const fn nanos(self) -> i64 {
+        match self {
+            TimeUnit::Day => 86_400_000_000_000,
+            TimeUnit::Hour => 3_600_000_000_000,
+            TimeUnit::Minute => 60_000_000_000,
+            TimeUnit::Second => 1_000_000_000,
+            TimeUnit::Millisecond => 1_000_000,
+            TimeUnit::Microsecond => 1_000,
+            TimeUnit::Nanosecond => 1,
         }
     }
 }
@@ -190,21 +270,30 @@ impl Dtype {
         (base, shape)
     }
 
-    /// numpy's type string for a scalar or void type (`'<u8'`, `'|u1'`, `'>f4'`, `'|V3'`),
-    /// without quotes; `None` for arrays and structs.
+    /// numpy's type string for a scalar or void type (`'<u8'`, `'|u1'`, `'>f4'`, `'|S8'`,
+    /// `'<M8[ns]'`, `'|V3'`) — numpy's `dtype.str` — without quotes; `None` for arrays and
+    /// structs.
     ///
     /// # Examples
     ///
     /// ```
-    /// use recmap::Record;
+    /// use recmap::{DateTime64, Record, S, unit::Ns};
     /// use zerocopy::byteorder::{BigEndian, U32};
     /// assert_eq!(<U32<BigEndian>>::DTYPE.type_str().as_deref(), Some(">u4"));
+    /// assert_eq!(<S<8>>::DTYPE.type_str().as_deref(), Some("|S8"));
+    /// assert_eq!(<DateTime64<Ns>>::DTYPE.type_str().as_deref(), Some("<M8[ns]"));
     /// assert_eq!(<[u8; 2]>::DTYPE.type_str(), None);
     /// ```
     pub fn type_str(&self) -> Option<String> {
         match *self {
             Dtype::Scalar { kind, size, order } => {
-                Some(format!("{}{}{size}", order.code(), kind.code()))
+                let (order, kind_code) = (order.code(), kind.code());
+                Some(match kind {
+                    ScalarKind::DateTime(unit) | ScalarKind::TimeDelta(unit) => {
+                        format!("{order}{kind_code}{size}[{}]", unit.code())
+                    }
+                    _ => format!("{order}{kind_code}{size}"),
+                })
             }
             Dtype::Void(size) => Some(format!("|V{size}")),
             Dtype::Array { .. } | Dtype::Struct(_) => None,

@@ -87,10 +87,11 @@ pub mod npy;
 mod record;
 mod sys;
 pub mod table;
+pub mod types;
 pub mod view;
 
 pub use array::Array;
-pub use dtype::{ByteOrder, Dtype, Field, ScalarKind};
+pub use dtype::{ByteOrder, Dtype, Field, ScalarKind, TimeUnit};
 pub use error::{Error, LockHolder, Result};
 pub use map::{Access, Advice, Map, MapOptions};
 /// Derives [`Record`] for a `#[repr(C)]` struct that also derives zerocopy's `FromBytes`,
@@ -115,6 +116,7 @@ pub use recmap_derive::record;
 pub use record::Record;
 pub use sys::{allocation_granularity, page_size};
 pub use table::{Append, ReadOnly, ReadWrite, Table, TableOptions};
+pub use types::{Bool, DateTime64, S, TimeDelta64, unit};
 pub use view::{Gather, View};
 
 /// Support for the code `#[recmap::record]` and `#[derive(Record)]` generate; not a public API.

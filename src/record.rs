@@ -9,8 +9,11 @@ use crate::dtype::{ByteOrder, Dtype, Field, ScalarKind};
 /// layout as numpy describes it.
 ///
 /// Implemented for `u8`…`u64`, `i8`…`i64`, `f32`, `f64`, arrays `[T; N]` of records,
-/// zerocopy's byte-order types (`U32<BigEndian>`, `F64<LittleEndian>`, …), and every struct
-/// marked `#[recmap::record]` — which is how user types should get it:
+/// zerocopy's byte-order types (`U32<BigEndian>`, `F64<LittleEndian>`, …), numpy's types
+/// that Rust lacks ([`S<N>`](crate::S), [`Bool`](crate::Bool),
+/// [`DateTime64`](crate::DateTime64), [`TimeDelta64`](crate::TimeDelta64), and with features
+/// `half::f16` and [`Complex`](crate::types::Complex); see [`types`](crate::types)), and every
+/// struct marked `#[recmap::record]` — which is how user types should get it:
 ///
 /// ```
 /// #[recmap::record]
@@ -85,6 +88,12 @@ native_records! {
     u8 => Uint, u16 => Uint, u32 => Uint, u64 => Uint,
     i8 => Int, i16 => Int, i32 => Int, i64 => Int,
     f32 => Float, f64 => Float,
+}
+
+/// numpy's `float16` (`<f2`), with the `half` feature.
+#[cfg(feature = "half")]
+impl Record for half::f16 {
+    const DTYPE: Dtype = Dtype::native(ScalarKind::Float, 2);
 }
 
 const fn order_of<O: byteorder::ByteOrder>() -> ByteOrder {
