@@ -37,8 +37,10 @@ pub enum Dtype {
     },
     /// A struct: numpy's structured dtype, fields in order, without gaps.
     Struct(&'static [Field]),
-    /// Opaque bytes (numpy's `V`): the type of fields whose name starts with `_`, such as
-    /// explicit padding.
+    /// Padding: bytes numpy does not show. A struct's `descr` lists a padding field unnamed,
+    /// as `('', '|V<n>')` — what numpy writes for the gaps of an aligned (`align=True`) or
+    /// `offsets` dtype, and drops when it reads the file. The type of `[u8; N]` fields whose
+    /// name starts with `_pad`, and of fields marked `#[recmap(pad)]`.
     Void(usize),
 }
 
@@ -217,6 +219,41 @@ pub struct Field {
     pub dtype: &'static Dtype,
 }
 
+impl Field {
+    /// Whether the field is padding (its dtype is [`Dtype::Void`]): numpy lists it unnamed in
+    /// the file's `descr` and drops it when it reads the file.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// #[recmap::record]
+    /// struct Quote { price: f64, size: u32, _pad: [u8; 4] }
+    ///
+    /// use recmap::Record;
+    /// assert!(!Quote::FIELDS[1].is_padding());
+    /// assert!(Quote::FIELDS[2].is_padding());
+    /// ```
+    pub const fn is_padding(&self) -> bool {
+        matches!(self.dtype, Dtype::Void(_))
+    }
+
+    /// The name numpy gives the field: the Rust name, or `""` for padding.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// #[recmap::record]
+    /// struct Quote { price: f64, size: u32, _pad: [u8; 4] }
+    ///
+    /// use recmap::Record;
+    /// let names: Vec<&str> = Quote::FIELDS.iter().map(|f| f.numpy_name()).collect();
+    /// assert_eq!(names, ["price", "size", ""]);
+    /// ```
+    pub const fn numpy_name(&self) -> &'static str {
+        if self.is_padding() { "" } else { self.name }
+    }
+}
+
 impl Dtype {
     /// A native-byte-order scalar (the primitives' dtypes).
     pub(crate) const fn native(kind: ScalarKind, size: usize) -> Dtype {
@@ -301,9 +338,10 @@ impl Dtype {
     }
 
     /// The Python literal numpy uses to describe this type: what `numpy.dtype(...).descr`
-    /// prints for a struct (`[('id', '<u8'), ('v', '<f4', (4,))]`), the quoted type string for
-    /// a scalar (`'<f8'`, numpy's `dtype.str`), and `(base, shape)` for an array
-    /// (`('<f4', (4,))`, numpy's subarray form).
+    /// prints for a struct (`[('id', '<u8'), ('v', '<f4', (4,))]`, padding as `('', '|V3')`),
+    /// the quoted type string for a scalar (`'<f8'`, numpy's `dtype.str`), and
+    /// `(base, shape)` for an array (`('<f4', (4,))`, numpy's subarray form). It is what
+    /// numpy's `np.lib.format.dtype_to_descr` writes into a .npy header for the same dtype.
     ///
     /// # Examples
     ///
@@ -312,9 +350,11 @@ impl Dtype {
     /// struct Trade { id: u64, price: f64, qty: u32, side: u8, _pad: [u8; 3] }
     ///
     /// use recmap::Record;
+    /// // numpy: np.dtype({'names': ['id', 'price', 'qty', 'side'],
+    /// //                  'formats': ['<u8', '<f8', '<u4', 'u1'], 'itemsize': 24}).descr
     /// assert_eq!(
     ///     Trade::DTYPE.descr(),
-    ///     "[('id', '<u8'), ('price', '<f8'), ('qty', '<u4'), ('side', '|u1'), ('_pad', '|V3')]"
+    ///     "[('id', '<u8'), ('price', '<f8'), ('qty', '<u4'), ('side', '|u1'), ('', '|V3')]"
     /// );
     /// ```
     pub fn descr(&self) -> String {
@@ -346,7 +386,7 @@ impl DescrTree for Dtype {
     fn descr_node(&self) -> DescrNode<'_, Dtype> {
         match self {
             Dtype::Struct(fields) => {
-                DescrNode::Struct(fields.iter().map(|f| (f.name, f.dtype)).collect())
+                DescrNode::Struct(fields.iter().map(|f| (f.numpy_name(), f.dtype)).collect())
             }
             Dtype::Array { .. } => {
                 // numpy describes nested arrays as one subarray of the innermost type.

@@ -49,7 +49,7 @@
 //! assert_eq!(m.read_at::<u64>(3 * 24)?, 3);         // the bytes changed in place
 //! assert_eq!(
 //!     Trade::DTYPE.descr(),
-//!     "[('id', '<u8'), ('price', '<f8'), ('qty', '<u4'), ('side', '|u1'), ('_pad', '|V3')]"
+//!     "[('id', '<u8'), ('price', '<f8'), ('qty', '<u4'), ('side', '|u1'), ('', '|V3')]"
 //! );
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

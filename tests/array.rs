@@ -110,7 +110,7 @@ for k, shape in enumerate(shapes):
     assert a.shape == shape and a.dtype == np.float64, (a.shape, a.dtype)
     assert (np.asarray(a).ravel() == np.arange(n) * 0.5).all()
     t = np.load(os.path.join(d, f"trade-{k}.npy"))
-    assert t.shape == shape and t.dtype.names == ("id", "price", "qty", "side", "_pad")
+    assert t.shape == shape and t.dtype.names == ("id", "price", "qty", "side")
     assert (t["id"].ravel() == np.arange(n)).all() and (t["price"] == 1.5).all()
     v = np.load(os.path.join(d, f"vec-{k}.npy"))
     assert v.shape == shape + (3,) and v.dtype == np.uint16

@@ -80,8 +80,7 @@ fn info_describes_the_header() {
     let expected = [
         format!("file:         {}", path.display()),
         "format:       .npy 1.0".into(),
-        "dtype:        [('id', '<u4'), ('v', '<f4', (2,)), ('flag', '|i1'), ('_pad', '|V3')]"
-            .into(),
+        "dtype:        [('id', '<u4'), ('v', '<f4', (2,)), ('flag', '|i1'), ('', '|V3')]".into(),
         "shape:        (5,)".into(),
         "record size:  16 bytes".into(),
         "count:        5".into(),

@@ -7,7 +7,7 @@
 //! `#[derive(Record)]`. zerocopy's derives prove that bytes may be viewed as the struct;
 //! `#[derive(Record)]` describes it. On a struct, at compile time, they:
 //! - require `#[repr(C)]` or `#[repr(transparent)]`, and refuse generics, enums, unions,
-//!   references, pointers, `bool`, `char`, slices, tuples, heap-owning std types (`String`,
+//!   references, pointers, `bool` (use `recmap::Bool`), `char`, slices, tuples, heap-owning std types (`String`,
 //!   `Vec<T>`, `Box<T>`, …), `Option<T>`, cells and empty structs, with an error at the
 //!   offending item (the attribute checks these before it adds zerocopy's derives, so
 //!   the error is recmap's alone);
@@ -15,8 +15,34 @@
 //! - refuse implicit padding, naming the field to follow with an explicit `_pad: [u8; N]`
 //!   (checked by emitted `const` assertions on `offset_of!` and `size_of`, as bytemuck does);
 //! - implement `recmap::Record` with the layout: each field's name, offset, size, Rust type
-//!   and numpy dtype. Fields whose name starts with `_` are described as opaque bytes
-//!   (numpy `|V<n>`), which is how explicit padding shows in numpy.
+//!   and numpy dtype.
+//!
+//! # Padding
+//!
+//! A padding field holds bytes numpy does not show. Two kinds of field are padding:
+//! - a `[u8; N]` field whose name starts with `_pad` (`_pad`, `_pad1`, `_padding`);
+//! - any field marked `#[recmap(pad)]` (`#[recmap(pad)] _reserved: [u64; 2]`).
+//!
+//! Every other field is a real field of its own type, whatever its name (`_flags: u32` is
+//! numpy's `('_flags', '<u4')`). recmap describes padding as numpy describes the gaps of an
+//! aligned (`np.dtype(..., align=True)`) or `offsets` dtype — an unnamed `('', '|V<n>')` entry
+//! in the file's `descr` — so numpy users see only the real fields (`a.dtype.names` has no
+//! `_pad`), and such numpy files open as the struct with explicit padding fields where numpy
+//! has gaps. Files whose padding is named (`('_pad', '|V3')`, as recmap wrote them before)
+//! open too: void bytes compare by size. Two padding fields may not be next to each other
+//! (numpy writes one gap as one field): merge them.
+//!
+//! ```
+//! #[recmap::record]
+//! struct Quote { bid: f64, size: u32, venue: u8, _pad: [u8; 3] }
+//!
+//! use recmap::Record;
+//! assert_eq!(
+//!     Quote::DTYPE.descr(),
+//!     "[('bid', '<f8'), ('size', '<u4'), ('venue', '|u1'), ('', '|V3')]"
+//! );
+//! // numpy: np.dtype([('bid', '<f8'), ('size', '<u4'), ('venue', 'u1')], align=True)
+//! ```
 //!
 //! `#[derive(Record)]` alone is for structs that derive zerocopy's four traits themselves;
 //! without them it stops with a message that points to `#[recmap::record]`.
@@ -45,7 +71,7 @@
 //! use recmap::Record;
 //! assert_eq!(
 //!     Trade::DTYPE.descr(),
-//!     "[('id', '<u8'), ('price', '<f8'), ('qty', '<u4'), ('side', '|u1'), ('_pad', '|V3')]"
+//!     "[('id', '<u8'), ('price', '<f8'), ('qty', '<u4'), ('side', '|u1'), ('', '|V3')]"
 //! );
 //! ```
 
@@ -72,10 +98,23 @@ pub fn record(attr: TokenStream, item: TokenStream) -> TokenStream {
     parse_macro_input!(attr with args);
     match record_attributes(&input, krate.as_ref()) {
         Ok(attributes) => quote!(#attributes #input).into(),
-        // The item goes out unchanged next to the error, so only recmap's message shows.
+        // The item goes out next to the error without its `#[recmap(...)]` field attributes
+        // (which only the derive, not emitted now, makes known), so only recmap's message
+        // shows.
         Err(error) => {
             let error = error.into_compile_error();
+            let mut input = input;
+            strip_field_attributes(&mut input);
             quote!(#error #input).into()
+        }
+    }
+}
+
+/// Removes the `#[recmap(...)]` attributes of a struct's fields.
+fn strip_field_attributes(input: &mut DeriveInput) {
+    if let Data::Struct(data) = &mut input.data {
+        for field in data.fields.iter_mut() {
+            field.attrs.retain(|a| !a.path().is_ident("recmap"));
         }
     }
 }
@@ -90,6 +129,7 @@ fn record_attributes(
     for (_, field) in &fields {
         check_field_type(&field.ty)?;
     }
+    check_padding_fields(&fields)?;
     let has_repr = input.attrs.iter().any(|a| a.path().is_ident("repr"));
     if has_repr {
         check_repr(input)?;
@@ -114,7 +154,7 @@ fn record_attributes(
 
 /// Derives `recmap::Record` for a struct that has zerocopy's four derives; see the
 /// [crate docs](crate). `#[recmap::record]` applies all of them.
-#[proc_macro_derive(Record, attributes(record))]
+#[proc_macro_derive(Record, attributes(record, recmap))]
 pub fn derive_record(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand(&input)
@@ -190,6 +230,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     for (_, field) in &fields {
         check_field_type(&field.ty)?;
     }
+    check_padding_fields(&fields)?;
 
     let type_name = name.to_string();
     let member = |i: usize, field: &syn::Field| match &field.ident {
@@ -231,7 +272,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         let ty = &f.ty;
         let this = member(i, f);
         let ty_text = quote!(#ty).to_string().replace(' ', "");
-        let dtype = if field_name.starts_with('_') {
+        let dtype = if is_padding(field_name, f) {
             quote!(&#krate::Dtype::Void(::core::mem::size_of::<#ty>()))
         } else {
             quote!(&<#ty as #krate::Record>::DTYPE)
@@ -318,6 +359,55 @@ fn parse_crate_path(text: &syn::LitStr) -> syn::Result<syn::Path> {
     })
 }
 
+/// Whether a field is padding: marked `#[recmap(pad)]`, or a `[u8; N]` whose name starts
+/// with `_pad` (the attributes are checked by [`check_padding_fields`]).
+fn is_padding(name: &str, field: &syn::Field) -> bool {
+    let marked = field.attrs.iter().any(|a| {
+        a.path().is_ident("recmap") && a.parse_args::<syn::Ident>().is_ok_and(|i| i == "pad")
+    });
+    let byte_array = matches!(&field.ty, Type::Array(a)
+        if matches!(&*a.elem, Type::Path(p) if p.qself.is_none() && p.path.is_ident("u8")));
+    marked || (name.starts_with("_pad") && byte_array)
+}
+
+/// `#[recmap(...)]` on a field says only `pad`; two padding fields may not be next to each
+/// other (numpy writes one gap as one unnamed field, so recmap's description must too).
+fn check_padding_fields(fields: &[(String, &syn::Field)]) -> syn::Result<()> {
+    for (_, field) in fields {
+        for attr in field.attrs.iter().filter(|a| a.path().is_ident("recmap")) {
+            attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("pad") {
+                    Ok(())
+                } else {
+                    Err(meta.error(
+                        "unknown recmap field attribute: the only one is `pad` (the field's \
+                         bytes are padding, which numpy does not show)",
+                    ))
+                }
+            })?;
+        }
+    }
+    for pair in fields.windows(2) {
+        if let [(first, a), (second, b)] = pair
+            && is_padding(first, a)
+            && is_padding(second, b)
+        {
+            let at = b
+                .ident
+                .as_ref()
+                .map_or_else(|| b.ty.span(), syn::Ident::span);
+            return Err(syn::Error::new(
+                at,
+                format!(
+                    "padding field `{second}` follows padding field `{first}`: numpy writes \
+                     one gap as one unnamed field, so merge them into one `[u8; N]`"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// `#[repr(C)]` or `#[repr(transparent)]` must be present (`packed`/`align` may accompany C).
 fn check_repr(input: &DeriveInput) -> syn::Result<()> {
     let mut fixed = false;
@@ -369,7 +459,7 @@ fn check_field_type(ty: &Type) -> syn::Result<()> {
         Type::Group(inner) => check_field_type(&inner.elem),
         Type::Path(path) if path.qself.is_none() && path.path.is_ident("bool") => refuse(
             "a Record cannot hold `bool`: only 0 and 1 are valid, and a file may hold any byte; \
-             use `u8` (0 = false)",
+             use `recmap::Bool` (numpy's `|b1`: any non-zero byte is true)",
         ),
         Type::Path(path) if path.qself.is_none() && path.path.is_ident("char") => refuse(
             "a Record cannot hold `char`: not every u32 is a valid char; use `u32` and \

@@ -70,7 +70,7 @@ fn a_crate_that_depends_on_recmap_alone_builds_and_runs() {
     );
     assert_eq!(
         stdout,
-        "[('id', '<u8'), ('price', '<f8'), ('qty', '<u4'), ('side', '|u1'), ('_pad', '|V3')]\n\
+        "[('id', '<u8'), ('price', '<f8'), ('qty', '<u4'), ('side', '|u1'), ('', '|V3')]\n\
          [('f0', '<u4'), ('f1', '<f4')]\n\
          qty 100\n"
     );

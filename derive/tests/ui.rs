@@ -24,6 +24,8 @@ fn ui() {
         "std_fields",
         "padding",
         "tail_padding",
+        "pad_attr_unknown",
+        "adjacent_padding",
         "empty",
         "unknown_attr",
         "unknown_arg",

@@ -55,7 +55,7 @@ impl NpyDtype {
             Dtype::Struct(fields) => NpyDtype::Struct(
                 fields
                     .iter()
-                    .map(|f| (f.name.to_owned(), NpyDtype::from_dtype(f.dtype)))
+                    .map(|f| (f.numpy_name().to_owned(), NpyDtype::from_dtype(f.dtype)))
                     .collect(),
             ),
             Dtype::Array { .. } => {
@@ -291,37 +291,97 @@ impl NpyDtype {
 
     /// The first difference between `self` (expected) and `found`, as
     /// `(field path, expected, found)`.
+    ///
+    /// Padding compares by size alone: an unnamed void field (numpy's padding, what recmap
+    /// writes), a named `|V<n>` field (what recmap wrote for `_pad` fields before, and numpy's
+    /// opaque bytes), and runs of them next to each other (numpy writes one gap as one field)
+    /// are all "n bytes numpy does not interpret", so a file numpy wrote with `align=True` or
+    /// `offsets`, or an older recmap file, matches the struct with explicit padding fields.
     pub(crate) fn first_difference(&self, found: &NpyDtype) -> Option<(String, String, String)> {
         match (self, found) {
             (NpyDtype::Struct(want), NpyDtype::Struct(got)) => {
+                let (want, got) = (compared_fields(want), compared_fields(got));
                 for i in 0..want.len().max(got.len()) {
-                    match (want.get(i), got.get(i)) {
-                        (Some((wn, wd)), Some((gn, gd))) => {
-                            if wn != gn {
-                                return Some((wn.clone(), field_text(wn, wd), field_text(gn, gd)));
-                            }
-                            if let Some((path, e, f)) = wd.first_difference(gd) {
-                                let path = if path.is_empty() {
-                                    wn.clone()
-                                } else {
-                                    format!("{wn}.{path}")
-                                };
-                                return Some((path, e, f));
-                            }
-                        }
-                        (Some((wn, wd)), None) => {
-                            return Some((wn.clone(), field_text(wn, wd), "no such field".into()));
-                        }
-                        (None, Some((gn, gd))) => {
-                            return Some((gn.clone(), "no such field".into(), field_text(gn, gd)));
-                        }
-                        (None, None) => {}
+                    let difference = match (want.get(i), got.get(i)) {
+                        (Some(w), Some(g)) => w.difference(g),
+                        (Some(w), None) => Some((w.name(), w.text(), "no such field".into())),
+                        (None, Some(g)) => Some((g.name(), "no such field".into(), g.text())),
+                        (None, None) => None,
+                    };
+                    if difference.is_some() {
+                        return difference;
                     }
                 }
                 None
             }
+            (
+                NpyDtype::Array { elem, shape },
+                NpyDtype::Array {
+                    elem: found_elem,
+                    shape: found_shape,
+                },
+            ) if shape == found_shape => elem
+                .first_difference(found_elem)
+                .map(|(path, _, _)| (path, self.to_string(), found.to_string())),
             _ if self == found => None,
             _ => Some((String::new(), self.to_string(), found.to_string())),
+        }
+    }
+}
+
+/// A struct's field as [`NpyDtype::first_difference`] compares it.
+enum Compared<'a> {
+    /// A field numpy shows.
+    Field(&'a str, &'a NpyDtype),
+    /// Opaque bytes (one or more void fields in a row), named as the first of them is.
+    Opaque(&'a str, usize),
+}
+
+/// `fields`, with each run of padding and void fields merged into one [`Compared::Opaque`].
+fn compared_fields(fields: &[(String, NpyDtype)]) -> Vec<Compared<'_>> {
+    let mut out: Vec<Compared<'_>> = Vec::with_capacity(fields.len());
+    for (name, dtype) in fields {
+        let opaque = dtype.is_padding(name) || matches!(dtype, NpyDtype::Scalar { kind: 'V', .. });
+        match (opaque, out.last_mut()) {
+            (true, Some(Compared::Opaque(_, size))) => *size = size.saturating_add(dtype.size()),
+            (true, _) => out.push(Compared::Opaque(name, dtype.size())),
+            (false, _) => out.push(Compared::Field(name, dtype)),
+        }
+    }
+    out
+}
+
+impl Compared<'_> {
+    fn name(&self) -> String {
+        match self {
+            Compared::Field(name, _) | Compared::Opaque(name, _) => (*name).to_owned(),
+        }
+    }
+
+    /// The field as numpy's `descr` shows it; opaque bytes as numpy's padding.
+    fn text(&self) -> String {
+        match self {
+            Compared::Field(name, dtype) => field_text(name, dtype),
+            Compared::Opaque(_, size) => format!("('', '|V{size}')"),
+        }
+    }
+
+    /// `(path, expected, found)` if `self` (expected) and `found` differ.
+    fn difference(&self, found: &Compared<'_>) -> Option<(String, String, String)> {
+        match (self, found) {
+            (Compared::Opaque(_, a), Compared::Opaque(_, b)) if a == b => None,
+            (Compared::Field(wn, wd), Compared::Field(gn, gd)) if wn == gn => {
+                let (path, e, f) = wd.first_difference(gd)?;
+                let path = if path.is_empty() {
+                    (*wn).to_owned()
+                } else {
+                    format!("{wn}.{path}")
+                };
+                Some((path, e, f))
+            }
+            // Padding has no name of its own: the path is the field found in its place.
+            (Compared::Opaque(..), _) => Some((found.name(), self.text(), found.text())),
+            _ => Some((self.name(), self.text(), found.text())),
         }
     }
 }
@@ -477,6 +537,35 @@ mod tests {
         assert_eq!(parsed.len(), n);
         assert_eq!(parsed[n - 1].0, format!("f{}", n - 1));
         assert_eq!(header.dtype.size(), n);
+    }
+
+    /// Padding compares by size: unnamed (numpy's, recmap's now), named void (recmap's
+    /// before), and a gap numpy wrote as one field where a struct has it in one.
+    #[test]
+    fn padding_compares_by_size() {
+        let parse = |descr: &str| {
+            NpyDtype::from_literal(&crate::npy::literal::parse(descr, false).unwrap()).unwrap()
+        };
+        let want = parse("[('a', '|u1'), ('', '|V7'), ('b', '<u8')]");
+        for same in [
+            "[('a', '|u1'), ('_pad', '|V7'), ('b', '<u8')]",
+            "[('a', '|u1'), ('', '|V3'), ('', '|V4'), ('b', '<u8')]",
+            "[('a', '|u1'), ('', '|u1', (7,)), ('b', '<u8')]",
+        ] {
+            assert_eq!(want.first_difference(&parse(same)), None, "{same}");
+        }
+        assert_eq!(
+            want.first_difference(&parse("[('a', '|u1'), ('', '|V6'), ('b', '<u8')]")),
+            Some(("".into(), "('', '|V7')".into(), "('', '|V6')".into()))
+        );
+        assert_eq!(
+            want.first_difference(&parse("[('a', '|u1'), ('x', '|u1', (7,)), ('b', '<u8')]")),
+            Some((
+                "x".into(),
+                "('', '|V7')".into(),
+                "('x', '|u1', (7,))".into()
+            ))
+        );
     }
 
     #[test]

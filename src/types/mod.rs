@@ -19,7 +19,7 @@
 //!
 //! assert_eq!(
 //!     Tick::DTYPE.descr(),
-//!     "[('t', '<M8[ns]'), ('symbol', '|S8'), ('price', '<f8'), ('live', '|b1'), ('_pad', '|V7')]"
+//!     "[('t', '<M8[ns]'), ('symbol', '|S8'), ('price', '<f8'), ('live', '|b1'), ('', '|V7')]"
 //! );
 //! ```
 

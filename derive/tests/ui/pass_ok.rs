@@ -18,6 +18,22 @@ struct Outer {
     _pad: [u8; 3],
 }
 
+/// numpy's own types as fields; an underscored field that is not padding; padding marked
+/// with the attribute.
+#[recmap::record]
+struct NumpyTypes {
+    t: recmap::DateTime64<recmap::unit::Ns>,
+    wait: recmap::TimeDelta64<recmap::unit::Us>,
+    symbol: recmap::S<5>,
+    live: recmap::Bool,
+    _flags: u16,
+    #[recmap(pad)]
+    _reserved: [u16; 4],
+}
+
+const _: () = assert!(<NumpyTypes as recmap::Record>::FIELDS[5].is_padding());
+const _: () = assert!(!<NumpyTypes as recmap::Record>::FIELDS[4].is_padding());
+
 #[recmap::record]
 struct Pair(u32, f32);
 
@@ -66,6 +82,11 @@ fn main() {
     assert_eq!(Aligned::DTYPE.size(), 8);
     assert_eq!(Renamed::DTYPE.descr(), "[('x', '<u4')]");
     assert_eq!(ByHand::FIELDS[1].offset, 2);
+    assert_eq!(
+        NumpyTypes::DTYPE.descr(),
+        "[('t', '<M8[ns]'), ('wait', '<m8[us]'), ('symbol', '|S5'), ('live', '|b1'), \
+         ('_flags', '<u2'), ('', '|V8')]"
+    );
     let d = DeriveFirst::default();
     assert_eq!((d, DeriveFirst::FIELDS[1].name), (DeriveFirst { a: 0, b: 0.0 }, "b"));
 }
