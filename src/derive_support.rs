@@ -18,8 +18,20 @@ pub trait ZerocopyDerived {}
 
 impl<T: FromBytes> ZerocopyDerived for T {}
 
-/// Fails to compile unless `T` has zerocopy's derives (its `FromBytes`, at least).
-pub const fn assert_zerocopy_derived<T: ZerocopyDerived>() {}
+/// Implemented by `#[derive(Record)]` first, with [`assert_record`] of every field's type in
+/// its const argument: a field that is not a Record is named before anything else.
+pub trait FieldsChecked<const CHECKED: usize> {}
+
+/// Implemented by `#[derive(Record)]` before `Record` itself (the compiler checks impls in
+/// order), so that a struct without zerocopy's derives is refused with [`ZerocopyDerived`]'s
+/// message first, before the four unmet supertraits of `Record`.
+pub trait DerivedWithZerocopy: ZerocopyDerived {}
+
+/// Implemented by `#[derive(Record)]` with the padding checks ([`assert_no_padding`]) in its
+/// const argument, which the compiler evaluates when it checks the impl: before zerocopy's
+/// `IntoBytes` derive (after `Record` in `#[recmap::record]`) reports "`T` has 7 total
+/// byte(s) of padding", so recmap's message, which names the field, comes first.
+pub trait PaddingChecked<const CHECKED: usize> {}
 
 /// Fails to compile unless `T` is a `Record` of non-zero size whose `DTYPE` matches it.
 pub const fn assert_record<T: Record>() {

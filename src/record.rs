@@ -45,13 +45,15 @@ use crate::dtype::{ByteOrder, Dtype, Field, ScalarKind};
 /// `#[recmap::record]`, which adds `#[repr(C)]` (unless the struct has a `repr`), zerocopy's
 /// four derives (through recmap's re-export, with `#[zerocopy(crate = ...)]`) and
 /// `#[derive(Record)]`; the derive remains for structs that derive zerocopy's traits
-/// themselves. The price is in error messages: a field whose type is a struct without
-/// `#[recmap::record]` is reported by zerocopy's derives too — a dozen errors at that field
-/// before recmap's "`Inner` is not a `recmap::Record`" — and padding gets zerocopy's "`Trade`
-/// has 7 total byte(s) of padding" beside recmap's, which names the field to pad after.
-/// Mistakes the syntax shows (`bool`, `char`, references, `String`, `Vec<T>`, `Option<T>`,
-/// `Box<T>`, enums, generics, no fields, a `repr` without `C`) are caught by the attribute
-/// before zerocopy sees them, with recmap's message alone.
+/// themselves. The price is in error messages: where zerocopy's derives refuse a struct, their
+/// errors join recmap's. The derive emits its own checks first, so recmap's message leads — a
+/// field whose type is a struct without `#[recmap::record]` ("`Inner` is not a
+/// `recmap::Record`", then a dozen of zerocopy's at that field), implicit padding (recmap's
+/// message naming the field to pad after, then zerocopy's "`Trade` has 7 total byte(s) of
+/// padding"), `#[derive(Record)]` without zerocopy's derives ("write `#[recmap::record]`").
+/// Mistakes the syntax shows (`bool` — use [`Bool`](crate::Bool) —, `char`, references,
+/// `String`, `Vec<T>`, `Option<T>`, `Box<T>`, enums, generics, no fields, a `repr` without
+/// `C`) are caught by the attribute before zerocopy sees them, with recmap's message alone.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a `recmap::Record`",
     label = "not a plain-old-data record type",

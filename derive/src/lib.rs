@@ -132,7 +132,7 @@ fn record_attributes(
     check_padding_fields(&fields)?;
     let has_repr = input.attrs.iter().any(|a| a.path().is_ident("repr"));
     if has_repr {
-        check_repr(input)?;
+        check_repr(input, false)?;
     }
     let path_text = krate.map_or_else(|| "::recmap".to_owned(), syn::LitStr::value);
     let path = match krate {
@@ -224,7 +224,7 @@ fn struct_fields(input: &DeriveInput) -> syn::Result<Vec<(String, &syn::Field)>>
 fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let name = &input.ident;
     let fields = struct_fields(input)?;
-    check_repr(input)?;
+    check_repr(input, true)?;
     let krate = crate_path(input)?;
 
     for (_, field) in &fields {
@@ -290,20 +290,18 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
 
     let zerocopy_derived = {
         let krate = spanned(&krate, name.span());
-        quote_spanned!(name.span()=> #krate::__private::assert_zerocopy_derived::<#name>();)
+        quote_spanned!(name.span()=> impl #krate::__private::DerivedWithZerocopy for #name {})
     };
     Ok(quote! {
-        // Three blocks, so that each is evaluated even when another fails to type-check
-        // (the padding message must show when zerocopy's `IntoBytes` refuses the struct).
-        const _: () = {
-            #(#padding_checks)*
-        };
-        const _: () = {
-            #(#assert_fields)*
-        };
-        const _: () = {
-            #zerocopy_derived
-        };
+        // The compiler checks impls in order, and these three come before `Record`'s and
+        // zerocopy's (the derives after `Record` in `#[recmap::record]`), so recmap's messages
+        // come first: a field that is not a Record, a struct without zerocopy's derives (write
+        // `#[recmap::record]`), padding named by field before zerocopy's "has 7 total byte(s)
+        // of padding". The checks are the impls' const arguments, evaluated when each impl is
+        // checked, each even when another fails.
+        impl #krate::__private::FieldsChecked<{ #(#assert_fields)* 0 }> for #name {}
+        #zerocopy_derived
+        impl #krate::__private::PaddingChecked<{ #(#padding_checks)* 0 }> for #name {}
 
         // zerocopy's derives prove the struct may be viewed over bytes; the checks above
         // point at the field to change when one fails. DTYPE lists every field with its
@@ -409,7 +407,9 @@ fn check_padding_fields(fields: &[(String, &syn::Field)]) -> syn::Result<()> {
 }
 
 /// `#[repr(C)]` or `#[repr(transparent)]` must be present (`packed`/`align` may accompany C).
-fn check_repr(input: &DeriveInput) -> syn::Result<()> {
+/// `#[recmap::record]` adds it unless the struct has a `repr`, so where `#[derive(Record)]`
+/// finds none, the attribute was not used, and the message says to use it.
+fn check_repr(input: &DeriveInput, from_derive: bool) -> syn::Result<()> {
     let mut fixed = false;
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("repr")) {
         attr.parse_nested_meta(|meta| {
@@ -425,8 +425,16 @@ fn check_repr(input: &DeriveInput) -> syn::Result<()> {
             Ok(())
         })?;
     }
+    let has_repr = input.attrs.iter().any(|a| a.path().is_ident("repr"));
     if fixed {
         Ok(())
+    } else if from_derive && !has_repr {
+        Err(syn::Error::new(
+            input.ident.span(),
+            "write `#[recmap::record]` above this struct instead of `#[derive(Record)]`: it adds \
+             the `#[repr(C)]` and zerocopy's derives that a Record needs (`#[derive(Record)]` \
+             alone is for `#[repr(C)]` structs that derive zerocopy's traits themselves)",
+        ))
     } else {
         Err(syn::Error::new(
             input.ident.span(),

@@ -11,6 +11,7 @@ fn ui() {
     for case in [
         "repr_without_c",
         "derive_alone",
+        "derive_without_repr",
         "generic",
         "enum",
         "union",
