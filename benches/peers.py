@@ -1,11 +1,16 @@
 """What a Python user would pick, on the same workloads as `recmap bench`: CPython's mmap
-(slicing) and numpy.memmap (`.sum()`, `np.take`), next to an in-memory numpy array.
+(slicing) and numpy.memmap (`.sum()`, `np.take`, `a['price'].sum()`), next to an in-memory
+numpy array.
 
-    python3 benches/peers.py [--size 256MiB] [--record 64] [--dir DIR] [--file F] [--json]
+    python3 benches/peers.py [--size 256MiB] [--record 64] [--dir DIR] [--file F]
+                             [--column-file Q] [--json]
 
-With --file it reads that file (as `recmap bench --peers` passes its own); otherwise it writes a .npy file of records of `record/8` uint64 words (record i holds i*W .. i*W+W-1,
-the same contents `recmap bench` uses), warms the page cache, checks every method's checksum
-before reporting its time, and prints the same columns as `recmap bench` (best of 3).
+With --file and --column-file it reads those files (as `recmap bench --peers` passes its own);
+otherwise it writes a .npy file of records of `record/8` uint64 words (record i holds
+i*W .. i*W+W-1, the same contents `recmap bench` uses) and one of 64-byte quotes (price of
+quote i: (i % 1024) / 4, as benches/workloads.rs writes them), warms the page cache, checks
+every method's checksum before reporting its time, and prints the same columns as
+`recmap bench` (best of 3).
 """
 
 import argparse
@@ -18,6 +23,9 @@ import time
 import numpy as np
 
 RUNS = 3
+# benches/workloads.rs's `column::Quote`.
+QUOTE = np.dtype([("id", "<u8"), ("price", "<f8"), ("qty", "<u8"), ("time", "<u8"),
+                  ("bid", "<f8"), ("ask", "<f8"), ("flags", "<u8", (2,))])
 
 
 def parse_size(text):
@@ -47,6 +55,8 @@ def main():
     ap.add_argument("--record", type=int, default=64)
     ap.add_argument("--dir", default=None)
     ap.add_argument("--file", default=None, help="an existing file of recmap bench's contents")
+    ap.add_argument("--column-file", default=None,
+                    help="an existing file of recmap bench's quotes (the column workload)")
     ap.add_argument("--json", action="store_true", help="print one JSON object per result")
     args = ap.parse_args()
     size, rec = parse_size(args.size), args.record
@@ -116,6 +126,30 @@ def main():
             results.append(("random_read", "cpython_slice", t, n_slow * rec, n_slow))
             m.close()
         del mm
+
+        # column: one field of every 64-byte record, summed (recmap's Table::column)
+        if args.column_file:
+            qpath = args.column_file
+        else:
+            qpath = os.path.join(d, "quotes.npy")
+            n = size // 64
+            q = np.lib.format.open_memmap(qpath, mode="w+", dtype=QUOTE, shape=(n,))
+            q["id"] = np.arange(n, dtype=np.uint64)
+            q["price"] = (np.arange(n) % 1024) * 0.25
+            q.flush()
+            del q
+        quotes = np.load(qpath, mmap_mode="r")
+        if quotes.dtype.itemsize != 64 or "price" not in quotes.dtype.names:
+            raise SystemExit(f"peers.py: {qpath} holds {quotes.dtype}, not 64-byte quotes")
+        n = len(quotes)
+        full, rest = divmod(n, 1024)
+        expected_price = (full * (1023 * 1024 // 2) + rest * (rest - 1) // 2) * 0.25
+        t = best(lambda: float(quotes["price"].sum()), expected_price, "column/numpy_memmap")
+        results.append(("column", "numpy_memmap", t, n * 64, n))
+        in_memory = np.array(quotes)
+        t = best(lambda: float(in_memory["price"].sum()), expected_price, "column/numpy_memory")
+        results.append(("column", "numpy_memory", t, n * 64, n))
+        del quotes, in_memory
 
     if args.json:
         import json

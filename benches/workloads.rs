@@ -109,7 +109,9 @@ impl DataFile {
                 progress(i);
             }
         }
-        t.flush()?;
+        // Written back before anything is timed: the kernel's writeback of these pages would
+        // otherwise run during the first methods' runs (and not during the peers', later).
+        t.sync()?;
         Ok(DataFile {
             path: path.to_owned(),
             count,
@@ -342,5 +344,112 @@ pub mod append {
             .into());
         }
         Ok(())
+    }
+}
+
+/// Sum one field of every record — numpy's `a['price'].sum()` — over a table of 64-byte
+/// [`Quote`](column::Quote)s (its own file: the other workloads' records are plain words).
+/// Each kernel returns the sum's bits; prices are multiples of 0.25 below 256, so every order
+/// of summation gives the same, exact sum.
+pub mod column {
+    use super::*;
+
+    /// A 64-byte record with an `f64` field to sum.
+    #[recmap::record]
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub struct Quote {
+        pub id: u64,
+        pub price: f64,
+        pub qty: u64,
+        pub time: u64,
+        pub bid: f64,
+        pub ask: f64,
+        pub flags: [u64; 2],
+    }
+
+    /// Quote `i`: price `(i % 1024) / 4`.
+    pub fn quote(i: usize) -> Quote {
+        let price = (i % 1024) as f64 * 0.25;
+        Quote {
+            id: i as u64,
+            price,
+            qty: (i % 100) as u64,
+            time: i as u64 * 1000,
+            bid: price - 0.25,
+            ask: price + 0.25,
+            flags: [0; 2],
+        }
+    }
+
+    /// The bits of the sum of quotes `0..n`'s prices (exact: counted in quarters).
+    pub fn expected(n: usize) -> u64 {
+        let (full, rest) = ((n / 1024) as u64, (n % 1024) as u64);
+        let quarters = full * (1023 * 1024 / 2) + rest * rest.saturating_sub(1) / 2;
+        (quarters as f64 * 0.25).to_bits()
+    }
+
+    /// Writes quotes `0..count` to a new table at `path` (replacing any file there), telling
+    /// `progress` how many are written every 65,536 records.
+    pub fn create(path: &Path, count: usize, mut progress: impl FnMut(usize)) -> Result<DataFile> {
+        let mut t: Table<Quote> = TableOptions::new()
+            .overwrite(true)
+            .capacity(count)
+            .create(path)?;
+        for i in 0..count {
+            t.push(quote(i))?;
+            if i % 65_536 == 0 {
+                progress(i);
+            }
+        }
+        // Written back before anything is timed, as `DataFile::create` does.
+        t.sync()?;
+        Ok(DataFile {
+            path: path.to_owned(),
+            count,
+            data_start: t.data_offset() as u64,
+        })
+    }
+
+    /// recmap's column: `table.column(|q| &q.price).iter().sum()`, in place.
+    pub fn column(table: &Table<Quote, ReadOnly>) -> u64 {
+        table.column(|q| &q.price).iter().sum::<f64>().to_bits()
+    }
+
+    /// A plain loop over the records: over a mapped table (`&table`), or over them in memory.
+    pub fn records(records: &[Quote]) -> u64 {
+        let mut total = 0.0f64;
+        for q in records {
+            total += q.price;
+        }
+        total.to_bits()
+    }
+
+    /// `read` into `buf` (its size is the read size), summing the prices of each buffer.
+    pub fn read(file: &DataFile, buf: &mut [Quote]) -> Result<u64> {
+        if buf.is_empty() {
+            return Err("column::read needs a buffer of at least one record".into());
+        }
+        let mut f = File::open(&file.path)?;
+        f.seek(SeekFrom::Start(file.data_start))?;
+        let (mut left, mut total) = (file.count, 0.0f64);
+        while left > 0 {
+            let n = left.min(buf.len());
+            let chunk = &mut buf[..n];
+            f.read_exact(chunk.as_mut_bytes())?;
+            for q in chunk.iter() {
+                total += q.price;
+            }
+            left -= n;
+        }
+        Ok(total.to_bits())
+    }
+
+    /// The quotes read into memory with one `read`: the in-memory baseline's data.
+    pub fn load(file: &DataFile) -> Result<Vec<Quote>> {
+        let mut records = vec![quote(0); file.count];
+        let mut f = File::open(&file.path)?;
+        f.seek(SeekFrom::Start(file.data_start))?;
+        f.read_exact(records.as_mut_bytes())?;
+        Ok(records)
     }
 }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use crate::output::{self, Stop};
 use crate::report::{Measurement, PEERS, print_json, print_peer_ratios, print_table, print_tail};
 use crate::workloads::{
-    self, DataFile, Rec, append, expected_records, expected_scan, indices, random_read,
+    self, DataFile, Rec, append, column, expected_records, expected_scan, indices, random_read,
     random_write, record, scan,
 };
 use indicatif::{ProgressBar, ProgressStyle};
@@ -123,11 +123,13 @@ impl<const W: usize> Bench<W> {
         let mut results = Vec::new();
         self.scan(&mut results)?;
         self.random_read(&mut results)?;
+        let quotes = self.column(&mut results)?;
         if peers {
-            // On the same file, before random_write changes its records.
+            // On the same files, before random_write changes the records.
             self.stage("peers", 0);
-            run_peers(&self.file.path, Self::RECORD, &mut results)?;
+            run_peers(&self.file.path, &quotes.path, Self::RECORD, &mut results)?;
         }
+        std::fs::remove_file(&quotes.path).map_err(|e| self.err(e))?;
         if cold {
             // Before random_write changes the records the checksums expect.
             self.cold(&mut results)?;
@@ -244,6 +246,37 @@ impl<const W: usize> Bench<W> {
             slow.len(),
         ));
         Ok(())
+    }
+
+    /// Sums the `f64` field of a table of 64-byte quotes (its own file, `--size` of them, left
+    /// for the peers): recmap's `Table::column`, a plain loop over the mapped records, `read()`
+    /// and the records in memory.
+    fn column(&self, results: &mut Vec<Measurement>) -> Result<DataFile, String> {
+        self.stage("column", 4 * RUNS as u64);
+        let count = (self.data_bytes() / 64) as usize;
+        let path = self.dir.path().join("column.npy");
+        let quotes =
+            column::create(&path, count, |_| {}).map_err(|e| format!("{}: {e}", path.display()))?;
+        let expected = column::expected(count);
+        let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+        let measured = |method, seconds| Measurement::records("column", method, seconds, count, 64);
+
+        let memory = column::load(&quotes).map_err(|e| err(&e))?;
+        let seconds = self.time(expected, "column/memory", || Ok(column::records(&memory)))?;
+        results.push(measured("memory", seconds));
+        drop(memory);
+
+        let table = recmap::Table::open_read(&quotes.path).map_err(|e| err(&e))?;
+        let seconds = self.time(expected, "column/column", || Ok(column::column(&table)))?;
+        results.push(measured("column", seconds));
+        let seconds = self.time(expected, "column/mmap", || Ok(column::records(&table)))?;
+        results.push(measured("mmap", seconds));
+        drop(table);
+
+        let mut buf = vec![column::quote(0); (1 << 20) / 64];
+        let seconds = self.time(expected, "column/read", || column::read(&quotes, &mut buf))?;
+        results.push(measured("read", seconds));
+        Ok(quotes)
     }
 
     /// Writes records back in place (each record rewritten as generation 1 or 2, then checked
@@ -380,6 +413,7 @@ fn cleanup_on_ctrl_c(dir: &Path) {
     static PATHS: OnceLock<Vec<std::ffi::CString>> = OnceLock::new();
     let paths: Option<Vec<_>> = [
         "bench.npy",
+        "column.npy",
         "append.npy",
         "followed.npy",
         "tail.npy",
@@ -419,9 +453,14 @@ fn cleanup_on_ctrl_c(dir: &Path) {
     unsafe { libc::signal(libc::SIGINT, handler as *const () as libc::sighandler_t) };
 }
 
-/// Runs `benches/peers.py` on the bench's own file and adds its rows; without python3 and
-/// numpy, says so and adds nothing.
-fn run_peers(path: &Path, record: usize, results: &mut Vec<Measurement>) -> Result<(), String> {
+/// Runs `benches/peers.py` on the bench's own files (`path`, and `quotes` for the column
+/// workload) and adds its rows; without python3 and numpy, says so and adds nothing.
+fn run_peers(
+    path: &Path,
+    quotes: &Path,
+    record: usize,
+    results: &mut Vec<Measurement>,
+) -> Result<(), String> {
     let script = std::env::var_os("RECMAP_PEERS_SCRIPT")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -446,6 +485,8 @@ fn run_peers(path: &Path, record: usize, results: &mut Vec<Measurement>) -> Resu
         .arg(&script)
         .arg("--file")
         .arg(path)
+        .arg("--column-file")
+        .arg(quotes)
         .args(["--record", &record.to_string(), "--json"])
         .output()
         .map_err(|e| format!("peers: cannot run {}: {e}", script.display()))?;
@@ -467,6 +508,7 @@ fn run_peers(path: &Path, record: usize, results: &mut Vec<Measurement>) -> Resu
         let workload = match workload {
             "scan" => "scan",
             "random_read" => "random_read",
+            "column" => "column",
             _ => continue,
         };
         let Some(method) = PEERS.iter().copied().find(|&p| p == method) else {

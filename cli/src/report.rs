@@ -72,12 +72,7 @@ pub fn print_table(
             .map(|r| gbps(m) / gbps(r));
         let best_io = same
             .iter()
-            .filter(|r| {
-                r.method != "memory"
-                    && !r.method.starts_with("mmap")
-                    && r.method != "gather"
-                    && !is_peer(r.method)
-            })
+            .filter(|r| r.method != "memory" && !is_mapped(r.method) && !is_peer(r.method))
             .map(|r| gbps(r))
             .fold(f64::NAN, f64::max);
         let ns_per_record = per_op_ns(m);
@@ -112,6 +107,11 @@ pub fn is_peer(method: &str) -> bool {
     PEERS.contains(&method)
 }
 
+/// recmap's methods over a mapped file: compared with the peers, not counted as I/O.
+fn is_mapped(method: &str) -> bool {
+    method.starts_with("mmap") || method == "gather" || method == "column"
+}
+
 /// recmap's mapped methods against each Python peer of the same workload.
 pub fn print_peer_ratios(out: &mut dyn Write, results: &[Measurement]) -> io::Result<()> {
     let peers: Vec<&Measurement> = results.iter().filter(|m| is_peer(m.method)).collect();
@@ -125,8 +125,8 @@ pub fn print_peer_ratios(out: &mut dyn Write, results: &[Measurement]) -> io::Re
     )?;
     for ours in results
         .iter()
-        .filter(|m| m.method == "mmap" || m.method == "gather")
-        .filter(|m| m.workload == "scan" || m.workload == "random_read")
+        .filter(|m| matches!(m.method, "mmap" | "gather" | "column"))
+        .filter(|m| matches!(m.workload, "scan" | "random_read" | "column"))
     {
         let ratios: Vec<String> = peers
             .iter()
