@@ -436,17 +436,7 @@ fn spawn_with(role: &str, path: &Path, count: u64) -> Child {
 
 /// The next line a child prints that is not the test harness's own.
 fn next_line(out: &mut impl BufRead) -> String {
-    loop {
-        let mut line = String::new();
-        if out.read_line(&mut line).unwrap() == 0 {
-            return String::new();
-        }
-        let line = line.trim_end();
-        let line = line.strip_prefix("test live_child ... ").unwrap_or(line);
-        if !line.is_empty() && !line.starts_with("running ") {
-            return line.to_owned();
-        }
-    }
+    common::child_line(out, "live_child")
 }
 
 /// The `followed N` line of a follower, skipping its `at N` lines.

@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -27,21 +27,9 @@ fn spawn(role: &str, path: &Path) -> Child {
         .unwrap()
 }
 
-/// The next line the child prints, without its newline, past the test harness's own lines
-/// (`running 1 test`, blank lines).
+/// The next line the child prints (see `common::child_line`).
 fn line_from(child: &mut Child) -> String {
-    let mut out = BufReader::new(child.stdout.as_mut().unwrap());
-    loop {
-        let mut line = String::new();
-        if out.read_line(&mut line).unwrap() == 0 {
-            return String::new();
-        }
-        let line = line.trim_end();
-        let line = line.strip_prefix("test trust_child ... ").unwrap_or(line);
-        if !line.is_empty() && !line.starts_with("running ") {
-            return line.to_owned();
-        }
-    }
+    common::child_line(child.stdout.as_mut().unwrap(), "trust_child")
 }
 
 /// Runs the role named by `RECMAP_TRUST_ROLE`; an ordinary test run does nothing here.

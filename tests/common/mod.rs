@@ -149,3 +149,29 @@ impl Tick {
         }
     }
 }
+
+/// The next line a child test process prints, without its newline, past the test harness's
+/// own lines (`running 1 test`, blank lines, and the `test CHILD ... ` prefix that comes before
+/// the child test's first line). Reads a byte at a time, so nothing the child prints later is
+/// swallowed by a buffer between calls; `""` once the child's output ends.
+pub fn child_line(out: &mut impl std::io::Read, child: &str) -> String {
+    let prefix = format!("test {child} ... ");
+    loop {
+        let mut line = Vec::new();
+        let mut byte = [0u8; 1];
+        loop {
+            match out.read(&mut byte) {
+                Ok(1) if byte[0] != b'\n' => line.push(byte[0]),
+                Ok(1) => break,
+                _ if line.is_empty() => return String::new(),
+                _ => break,
+            }
+        }
+        let line = String::from_utf8_lossy(&line);
+        let line = line.trim_end();
+        let line = line.strip_prefix(&prefix).unwrap_or(line);
+        if !line.is_empty() && !line.starts_with("running ") {
+            return line.to_owned();
+        }
+    }
+}
