@@ -484,17 +484,18 @@ fn commit_accesses_are_single_instructions() {
     };
     let text = String::from_utf8_lossy(&out.stdout);
     for (name, pattern) in [("load16", load), ("store16", store)] {
-        let head = regex::Regex::new(&format!(r"<recmap::sys::{name}(::h[0-9a-f]+)?>:\n")).unwrap();
+        let head =
+            regex::Regex::new(&format!(r"<recmap::sys::cpu::{name}(::h[0-9a-f]+)?>:\n")).unwrap();
         let start = head
             .find(&text)
-            .unwrap_or_else(|| panic!("recmap::sys::{name} not found in {}", exe.display()))
+            .unwrap_or_else(|| panic!("recmap::sys::cpu::{name} not found in {}", exe.display()))
             .end();
         let body = &text[start..];
         let body = &body[..body.find("\n\n").unwrap_or(body.len())];
         // Exactly one 16-byte access through a pointer register (the stack frame's own
         // `stp x29, x30, [sp, …]` on aarch64 does not count).
         let accesses = regex::Regex::new(pattern).unwrap().find_iter(body).count();
-        assert_eq!(accesses, 1, "recmap::sys::{name}:\n{body}");
+        assert_eq!(accesses, 1, "recmap::sys::cpu::{name}:\n{body}");
     }
 }
 

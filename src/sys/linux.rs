@@ -1,0 +1,237 @@
+//! Linux: `fallocate`, open-file-description byte locks, futexes, `memfd_create`, and files
+//! made under no name (`O_TMPFILE`) and linked into place. The one file that names Linux.
+
+use std::ffi::{CStr, CString};
+use std::fs::File;
+use std::io;
+use std::os::fd::AsRawFd;
+use std::path::Path;
+
+/// Extends `file` from `from` to `to` bytes with space the file system has really set aside
+/// (`fallocate`), so that stores through a mapping of that range can never hit a full disk
+/// (`SIGBUS`). Falls back to [`write_zeros`](super::write_zeros) where `fallocate` is not supported.
+///
+/// On error the file may have grown part of the way; the caller decides whether to cut it
+/// back.
+pub(crate) fn allocate(file: &std::fs::File, from: u64, to: u64) -> std::io::Result<()> {
+    if to <= from {
+        return Ok(());
+    }
+    let (Ok(offset), Ok(len)) = (i64::try_from(from), i64::try_from(to - from)) else {
+        return Err(std::io::Error::from(std::io::ErrorKind::InvalidInput));
+    };
+    loop {
+        // SAFETY: `fallocate` only reads its integer arguments; the descriptor belongs to
+        // `file`, which outlives the call.
+        let rc = unsafe { libc::fallocate(file.as_raw_fd(), 0, offset, len) };
+        if rc == 0 {
+            return Ok(());
+        }
+        let err = std::io::Error::last_os_error();
+        match err.raw_os_error() {
+            Some(libc::EINTR) => continue,
+            Some(libc::EOPNOTSUPP) => return super::write_zeros(file, from, to),
+            _ => return Err(err),
+        }
+    }
+}
+
+/// Takes (or, with `exclusive: None`, releases) an open-file-description lock on the one
+/// byte at `byte` (Linux `F_OFD_SETLK`): locks that belong to the open file, conflict
+/// between two opens even inside one process, and vanish when the file is closed or its
+/// process dies. Returns `Ok(false)` if the lock is held elsewhere and `wait` is off.
+pub(crate) fn byte_lock(
+    file: &std::fs::File,
+    byte: i64,
+    exclusive: Option<bool>,
+    wait: bool,
+) -> std::io::Result<bool> {
+    let cmd = if wait {
+        libc::F_OFD_SETLKW
+    } else {
+        libc::F_OFD_SETLK
+    };
+    let mut lock = byte_flock(byte, exclusive);
+    loop {
+        // SAFETY: `lock` is a valid, initialised `flock` that lives across the call (OFD
+        // commands require `l_pid == 0`, which zeroing gave); the descriptor belongs to `file`.
+        let rc = unsafe { libc::fcntl(file.as_raw_fd(), cmd, &mut lock as *mut libc::flock) };
+        if rc == 0 {
+            return Ok(true);
+        }
+        let err = std::io::Error::last_os_error();
+        match err.raw_os_error() {
+            Some(libc::EINTR) => continue,
+            Some(libc::EAGAIN) | Some(libc::EACCES) => return Ok(false),
+            _ => return Err(err),
+        }
+    }
+}
+
+/// The lock another open file holds on the one byte at `byte`, if any (`F_OFD_GETLK`):
+/// `Some(true)` for an exclusive one, `Some(false)` for a shared one. Locks of `file` itself
+/// never count.
+pub(crate) fn byte_lock_held(file: &std::fs::File, byte: i64) -> std::io::Result<Option<bool>> {
+    // Asking about an exclusive lock finds any lock in its way, shared or exclusive.
+    let mut lock = byte_flock(byte, Some(true));
+    // SAFETY: as in `byte_lock`; `F_OFD_GETLK` only writes into `lock`.
+    let rc = unsafe {
+        libc::fcntl(
+            file.as_raw_fd(),
+            libc::F_OFD_GETLK,
+            &mut lock as *mut libc::flock,
+        )
+    };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(match i32::from(lock.l_type) {
+        libc::F_WRLCK => Some(true),
+        libc::F_RDLCK => Some(false),
+        _ => None,
+    })
+}
+
+/// A `flock` record for one byte: write (`Some(true)`), read (`Some(false)`) or unlock.
+fn byte_flock(byte: i64, exclusive: Option<bool>) -> libc::flock {
+    let kind = match exclusive {
+        Some(true) => libc::F_WRLCK,
+        Some(false) => libc::F_RDLCK,
+        None => libc::F_UNLCK,
+    };
+    // SAFETY: `flock` is a plain C struct of integers, for which all-zero is a valid value.
+    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+    lock.l_type = kind as libc::c_short;
+    lock.l_whence = libc::SEEK_SET as libc::c_short;
+    lock.l_start = byte as libc::off_t;
+    lock.l_len = 1;
+    lock
+}
+
+/// Sleeps while the 4 bytes at `ptr` still equal `expected`, at most `timeout`, or until a
+/// [`futex_wake`] on the same file page and offset (a shared futex: it works between
+/// processes that map the same file).
+///
+/// # Safety
+///
+/// `ptr` is 4-byte aligned and points at 4 readable bytes of a live shared file mapping.
+pub(crate) unsafe fn futex_wait(ptr: *const u8, expected: [u8; 4], timeout: std::time::Duration) {
+    let ts = libc::timespec {
+        tv_sec: timeout.as_secs().min(i32::MAX as u64) as libc::time_t,
+        tv_nsec: timeout.subsec_nanos() as libc::c_long,
+    };
+    // SAFETY: the caller promises `ptr` is an aligned, readable word of a shared mapping;
+    // the kernel only reads it and `ts`, which lives across the call. Every outcome (woken,
+    // value changed, timed out, interrupted) is handled the same way by the caller: it
+    // re-reads the value.
+    unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            ptr,
+            libc::FUTEX_WAIT,
+            u32::from_ne_bytes(expected),
+            &ts as *const libc::timespec,
+        );
+    }
+}
+
+/// Wakes every process sleeping in [`futex_wait`] on the word at `ptr`.
+///
+/// # Safety
+///
+/// `ptr` is 4-byte aligned and points into a live shared file mapping.
+pub(crate) unsafe fn futex_wake(ptr: *const u8) {
+    // SAFETY: the caller promises `ptr` is an aligned word of a live shared mapping; a wake
+    // does not touch the memory, it only names the (file, offset) key.
+    unsafe {
+        libc::syscall(libc::SYS_futex, ptr, libc::FUTEX_WAKE, i32::MAX);
+    }
+}
+
+/// A new anonymous in-memory file of `len` zero bytes (`memfd_create`): the backing of shared
+/// anonymous maps, which `ftruncate` can grow.
+pub(crate) fn memfd(len: u64) -> std::io::Result<std::fs::File> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: the name is a valid NUL-terminated C string; the call only reads it.
+    let fd = unsafe { libc::memfd_create(c"recmap-anon".as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `fd` is a new, valid descriptor that nothing else owns.
+    let file = unsafe { std::fs::File::from_raw_fd(fd) };
+    file.set_len(len)?;
+    Ok(file)
+}
+
+/// Names an `O_TMPFILE` file (`unnamed_file`) `target`; `EEXIST` if `target` exists.
+pub(crate) fn link_unnamed(file: &File, target: &CStr) -> io::Result<()> {
+    let proc_path = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))
+        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: both paths are valid NUL-terminated C strings that outlive the call;
+    // `linkat` through /proc with AT_SYMLINK_FOLLOW is how open(2) documents naming an
+    // O_TMPFILE file. It fails with EEXIST if `target` exists.
+    let rc = unsafe {
+        libc::linkat(
+            libc::AT_FDCWD,
+            proc_path.as_ptr(),
+            libc::AT_FDCWD,
+            target.as_ptr(),
+            libc::AT_SYMLINK_FOLLOW,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// A file with no name in `dir` (`O_TMPFILE`), or `None` where the file system or kernel
+/// cannot make one (or /proc, through which it is named without privileges, is missing).
+pub(crate) fn unnamed_file(dir: &Path) -> io::Result<Option<File>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if !Path::new("/proc/self/fd").is_dir() {
+        return Ok(None);
+    }
+    let unnamed = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .mode(0o666)
+        .custom_flags(libc::O_TMPFILE)
+        .open(dir);
+    match unnamed {
+        Ok(file) => Ok(Some(file)),
+        Err(e)
+            if matches!(
+                e.raw_os_error(),
+                Some(libc::EOPNOTSUPP) | Some(libc::EISDIR) | Some(libc::EINVAL)
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Renames `from` to `to` only if `to` does not exist (`renameat2(RENAME_NOREPLACE)`):
+/// `Ok(false)` where the file system cannot (the caller falls back to `link`).
+pub(crate) fn rename_noreplace(from: &CStr, to: &CStr) -> io::Result<bool> {
+    // SAFETY: both paths are valid NUL-terminated C strings that outlive the call.
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            from.as_ptr(),
+            libc::AT_FDCWD,
+            to.as_ptr(),
+            libc::RENAME_NOREPLACE,
+        )
+    };
+    if rc == 0 {
+        return Ok(true);
+    }
+    let err = io::Error::last_os_error();
+    match err.raw_os_error() {
+        Some(libc::EINVAL) | Some(libc::ENOSYS) => Ok(false),
+        _ => Err(err),
+    }
+}

@@ -1,0 +1,244 @@
+//! What every Unix shares: the page size, zeros by `pwrite`, fork detection, new files
+//! linked into place (by the OS's own means where it has them), and directory sync.
+
+use super::os;
+
+/// The size of a virtual-memory page in bytes (Python's `mmap.PAGESIZE`).
+///
+/// # Examples
+///
+/// ```
+/// let p = recmap::page_size();
+/// assert!(p.is_power_of_two());
+/// ```
+pub fn page_size() -> usize {
+    // SAFETY: `sysconf` only reads a system constant; `_SC_PAGESIZE` is a valid name.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    usize::try_from(size).unwrap_or(4096)
+}
+
+/// The granularity of mapping offsets in bytes (Python's `mmap.ALLOCATIONGRANULARITY`): the
+/// page size (recmap supports Linux only; see the README).
+///
+/// recmap accepts any offset ([`MapOptions::offset`](crate::MapOptions::offset)); this is
+/// here for callers who want to lay out files on mapping boundaries.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(recmap::allocation_granularity() % recmap::page_size(), 0);
+/// ```
+pub fn allocation_granularity() -> usize {
+    page_size()
+}
+
+/// Extends `file` from `from` to `to` bytes by writing zeros (`pwrite`). The pages land in
+/// the page cache as ordinary written data: a full disk is an `ENOSPC` here, and storing
+/// into them later through a map needs no zero-fill fault (measured faster than mapping a
+/// sparse tail, see the append figures in the README).
+pub(crate) fn write_zeros(file: &std::fs::File, from: u64, to: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    static ZEROS: [u8; 1 << 18] = [0; 1 << 18];
+    let mut at = from;
+    while at < to {
+        let n = usize::try_from(to - at).map_or(ZEROS.len(), |n| n.min(ZEROS.len()));
+        file.write_all_at(&ZEROS[..n], at)?;
+        at += n as u64;
+    }
+    Ok(())
+}
+
+static FORKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+extern "C" fn count_fork_in_child() {
+    // Async-signal-safe: one atomic add, no allocation, no lock.
+    FORKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// How many times this process's ancestry has forked since recmap first asked: a value that
+/// differs in a child created by `fork()` from the one its parent saw before the fork (a
+/// `pthread_atfork` child handler, registered once, counts). A table remembers it at open
+/// and refuses to write when it changes. Costs one relaxed atomic load.
+pub(crate) fn fork_generation() -> u64 {
+    static REGISTER: std::sync::Once = std::sync::Once::new();
+    REGISTER.call_once(|| {
+        // SAFETY: registers a handler that only performs an atomic add, which is safe to run
+        // in the child of a fork; the function pointer is `'static`.
+        unsafe {
+            libc::pthread_atfork(None, None, Some(count_fork_in_child));
+        }
+    });
+    FORKS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A new file that has no name yet (`O_TMPFILE`) in `dir`, or — where the file system cannot
+/// make one — a new file under a hidden temporary name, removed again if it is dropped before
+/// [`NewFile::link`] gives it its real name. Either way no other process can open it by the
+/// final name until it is complete.
+pub(crate) struct NewFile {
+    pub(crate) file: std::fs::File,
+    /// The hidden name of a file that `O_TMPFILE` could not make; `None` once linked.
+    temp_name: Option<std::path::PathBuf>,
+}
+
+impl NewFile {
+    /// Makes the file in `dir`, readable and writable by this process, with the permissions
+    /// a new file gets from `open` (0666 less the umask).
+    pub(crate) fn in_dir(dir: &std::path::Path) -> std::io::Result<NewFile> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let dir = if dir.as_os_str().is_empty() {
+            std::path::Path::new(".")
+        } else {
+            dir
+        };
+        if let Some(file) = os::unnamed_file(dir)? {
+            return Ok(NewFile {
+                file,
+                temp_name: None,
+            });
+        }
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        sweep_stale_new_files(dir, ".recmap-new-");
+        loop {
+            let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let name = dir.join(format!(".recmap-new-{}-{n}", std::process::id()));
+            match std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .mode(0o666)
+                .open(&name)
+            {
+                Ok(file) => {
+                    return Ok(NewFile {
+                        file,
+                        temp_name: Some(name),
+                    });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Gives the file the name `path`: atomically, and only if `path` does not exist
+    /// (`AlreadyExists` otherwise) — or, with `replace`, over whatever `path` names.
+    pub(crate) fn link(&mut self, path: &std::path::Path, replace: bool) -> std::io::Result<()> {
+        use std::os::unix::ffi::OsStrExt;
+        let c = |p: &std::path::Path| {
+            std::ffi::CString::new(p.as_os_str().as_bytes())
+                .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))
+        };
+        let target = c(path)?;
+        match self.temp_name.take() {
+            None if replace => {
+                // An unnamed file can only be linked to a free name: link it to a hidden one,
+                // then rename that over the target. (A kill between the two leaves the hidden
+                // name; the next replacement of this name sweeps it away.)
+                if let (Some(dir), Some(name)) = (path.parent(), path.file_name()) {
+                    let dir = if dir.as_os_str().is_empty() {
+                        std::path::Path::new(".")
+                    } else {
+                        dir
+                    };
+                    let prefix = format!(".{}.recmap-new-", name.to_string_lossy());
+                    sweep_stale_new_files(dir, &prefix);
+                }
+                let mut hidden = NewFile::hidden_name_beside(path);
+                while hidden.exists() {
+                    hidden = NewFile::hidden_name_beside(path);
+                }
+                os::link_unnamed(&self.file, &c(&hidden)?)?;
+                self.temp_name = Some(hidden.clone());
+                std::fs::rename(&hidden, path)?;
+                self.temp_name = None;
+                Ok(())
+            }
+            None => os::link_unnamed(&self.file, &target),
+            Some(temp) if replace => match std::fs::rename(&temp, path) {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    self.temp_name = Some(temp);
+                    Err(e)
+                }
+            },
+            Some(temp) => {
+                let from = c(&temp)?;
+                let res = match os::rename_noreplace(&from, &target) {
+                    Ok(true) => Ok(()),
+                    // No atomic no-replace rename here: `link` refuses an existing name just
+                    // as well.
+                    Ok(false) => std::fs::hard_link(&temp, path),
+                    Err(e) => Err(e),
+                };
+                let _ = std::fs::remove_file(&temp);
+                res
+            }
+        }
+    }
+
+    fn hidden_name_beside(path: &std::path::Path) -> std::path::PathBuf {
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        path.with_file_name(format!(".{name}.recmap-new-{}-{n}", std::process::id()))
+    }
+}
+
+/// Removes hidden files `prefix{pid}-…` in `dir` that a killed process left: its process no
+/// longer exists and the file is over a minute old (a live creator in another PID namespace,
+/// whose process we cannot see, finishes long before that).
+fn sweep_stale_new_files(dir: &std::path::Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
+            continue;
+        };
+        let Some(pid) = rest
+            .split('-')
+            .next()
+            .and_then(|p| p.parse::<libc::pid_t>().ok())
+        else {
+            continue;
+        };
+        if pid <= 0 || pid as u32 == std::process::id() {
+            continue;
+        }
+        // SAFETY: signal 0 sends nothing; it only asks whether the process exists.
+        let gone = unsafe { libc::kill(pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        let old = entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| {
+            t.elapsed()
+                .is_ok_and(|age| age > std::time::Duration::from_secs(60))
+        });
+        if gone && old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+impl Drop for NewFile {
+    fn drop(&mut self) {
+        // Never linked: take the hidden name away again (an unnamed file simply vanishes).
+        if let Some(name) = self.temp_name.take() {
+            let _ = std::fs::remove_file(name);
+        }
+    }
+}
+
+/// Makes the directory entries of `dir` durable (`fsync` of the directory), so that a name
+/// just linked or renamed there survives a machine crash.
+pub(crate) fn sync_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let dir = if dir.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        dir
+    };
+    std::fs::File::open(dir)?.sync_all()
+}
