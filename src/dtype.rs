@@ -121,6 +121,13 @@ pub enum TimeUnit {
 
 impl TimeUnit {
     /// numpy's code for the unit, as it appears between the brackets of `<M8[ns]`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use recmap::TimeUnit;
+    /// assert_eq!((TimeUnit::Nanosecond.code(), TimeUnit::Day.code()), ("ns", "D"));
+    /// ```
     pub const fn code(self) -> &'static str {
         match self {
             TimeUnit::Day => "D",

@@ -137,3 +137,31 @@ fn a_column_is_one_field_of_every_record_in_place() {
         Err(recmap::Error::OutOfBounds { .. })
     ));
 }
+
+#[test]
+fn a_fixed_rank_view_of_another_rank_says_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.npy");
+    let mut a = Array::<u16>::create(&path, &[2, 3, 4]).unwrap();
+    assert_eq!(a.view_as::<Ix3>().unwrap().dim(), (2, 3, 4));
+    assert_eq!(a.view_mut_as::<Ix3>().unwrap().dim(), (2, 3, 4));
+    for err in [
+        a.view_as::<Ix2>().unwrap_err(),
+        a.view_mut_as::<Ix2>().unwrap_err(),
+    ] {
+        match err {
+            recmap::Error::SchemaMismatch {
+                path: p,
+                field,
+                expected,
+                found,
+            } => {
+                assert_eq!(
+                    (p, field.as_str(), expected.as_str(), found.as_str()),
+                    (path.clone(), "shape", "rank 2", "rank 3 [2, 3, 4]")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

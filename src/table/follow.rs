@@ -14,6 +14,20 @@ const ALIVE_CHECK: Duration = Duration::from_millis(10);
 
 /// What a [`Follower`] does once no appender holds the table and every record committed has
 /// been handed out.
+///
+/// # Examples
+///
+/// ```
+/// use recmap::table::AtEnd;
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("log.npy");
+/// # recmap::Table::<u8>::create(&path)?.push(1)?;
+/// // No appender holds the table: `Stop` hands out what is there, then ends.
+/// let mut f = recmap::Table::<u8>::open_read(&path)?.follow(AtEnd::Stop);
+/// assert_eq!(f.next_batch()?, Some(&[1][..]));
+/// assert_eq!(f.next_batch()?, None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AtEnd {
     /// Ends: [`Follower::next_batch`] returns `None`. (Also before any appender has opened
@@ -103,7 +117,21 @@ impl<T: Record> Follower<T> {
     ///
     /// # Examples
     ///
-    /// See [`Follower`].
+    /// ```
+    /// use recmap::table::AtEnd;
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("log.npy");
+    /// let mut log = recmap::Table::<u32>::create_append(&path)?;
+    /// let mut f = recmap::Table::<u32>::open_read(&path)?.follow(AtEnd::Stop);
+    /// log.extend_from_slice(&[1, 2])?;
+    /// log.flush()?;
+    /// assert_eq!(f.next_batch()?, Some(&[1, 2][..])); // the first commit
+    /// log.push(3)?;
+    /// drop(log); // commits the rest, and lets go of the table
+    /// assert_eq!(f.next_batch()?, Some(&[3][..]));
+    /// assert_eq!(f.next_batch()?, None); // the appender has gone: the end
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn next_batch(&mut self) -> Result<Option<&[T]>> {
         Ok(self.next_range()?.map(|range| &self.table[range]))
     }

@@ -33,8 +33,18 @@ pub struct Bool(u8);
 
 impl Bool {
     /// `false`, stored as 0.
+    ///
+    /// ```
+    /// use zerocopy::IntoBytes;
+    /// assert_eq!((recmap::Bool::FALSE.as_bytes(), bool::from(recmap::Bool::FALSE)), (&[0u8][..], false));
+    /// ```
     pub const FALSE: Bool = Bool(0);
     /// `true`, stored as 1.
+    ///
+    /// ```
+    /// use zerocopy::IntoBytes;
+    /// assert_eq!((recmap::Bool::TRUE.as_bytes(), bool::from(recmap::Bool::TRUE)), (&[1u8][..], true));
+    /// ```
     pub const TRUE: Bool = Bool(1);
 
     /// `value`, stored as 0 or 1.

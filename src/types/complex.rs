@@ -32,16 +32,29 @@ pub struct Complex<T>([T; 2]);
 
 impl<T: Copy> Complex<T> {
     /// `re + im·i`.
+    ///
+    /// ```
+    /// let z = recmap::types::Complex::new(1.5f64, -2.0);
+    /// assert_eq!((z.re(), z.im()), (1.5, -2.0));
+    /// ```
     pub const fn new(re: T, im: T) -> Complex<T> {
         Complex([re, im])
     }
 
     /// The real part.
+    ///
+    /// ```
+    /// assert_eq!(recmap::types::Complex::new(3.0f32, 4.0).re(), 3.0);
+    /// ```
     pub const fn re(self) -> T {
         self.0[0]
     }
 
     /// The imaginary part.
+    ///
+    /// ```
+    /// assert_eq!(recmap::types::Complex::new(3.0f32, 4.0).im(), 4.0);
+    /// ```
     pub const fn im(self) -> T {
         self.0[1]
     }

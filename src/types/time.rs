@@ -152,9 +152,17 @@ macro_rules! time_type {
         impl<U: Unit> $ty<U> {
             /// NaT, "not a time": numpy's `np.datetime64('NaT')` / `np.timedelta64('NaT')`,
             /// stored as `i64::MIN`.
+            ///
+            #[doc = concat!("```\nuse recmap::", stringify!($ty), ";\nuse recmap::unit::Ns;")]
+            #[doc = concat!("let nat = ", stringify!($ty), "::<Ns>::NAT;")]
+            #[doc = "assert!(nat.is_nat() && nat.count() == i64::MIN);\n```"]
             pub const NAT: $ty<U> = $ty::new(NAT);
 
             /// The value that is `count` units (`i64::MIN` is NaT).
+            ///
+            #[doc = concat!("```\nuse recmap::", stringify!($ty), ";\nuse recmap::unit::Ms;")]
+            #[doc = concat!("let v = ", stringify!($ty), "::<Ms>::new(1500);")]
+            #[doc = "assert_eq!((v.count(), v.is_nat()), (1500, false));\n```"]
             pub const fn new(count: i64) -> $ty<U> {
                 $ty {
                     count,
@@ -164,16 +172,26 @@ macro_rules! time_type {
 
             /// The count of units, as stored (numpy's `.astype(np.int64)`); `i64::MIN` for
             /// NaT.
+            ///
+            #[doc = concat!("```\nuse recmap::", stringify!($ty), ";\nuse recmap::unit::Days;")]
+            #[doc = concat!("assert_eq!(", stringify!($ty), "::<Days>::new(-3).count(), -3);\n```")]
             pub const fn count(self) -> i64 {
                 self.count
             }
 
             /// Whether this is NaT (numpy's `np.isnat`).
+            ///
+            #[doc = concat!("```\nuse recmap::", stringify!($ty), ";\nuse recmap::unit::Us;")]
+            #[doc = concat!("assert!(", stringify!($ty), "::<Us>::new(i64::MIN).is_nat());")]
+            #[doc = concat!("assert!(!", stringify!($ty), "::<Us>::new(0).is_nat());\n```")]
             pub const fn is_nat(self) -> bool {
                 self.count == NAT
             }
 
             /// The unit, as a value.
+            ///
+            #[doc = concat!("```\nuse recmap::", stringify!($ty), ";\nuse recmap::TimeUnit;\nuse recmap::unit::Hours;")]
+            #[doc = concat!("assert_eq!(", stringify!($ty), "::<Hours>::new(1).unit(), TimeUnit::Hour);\n```")]
             pub const fn unit(self) -> TimeUnit {
                 U::UNIT
             }

@@ -18,6 +18,12 @@ mod sealed {
 /// A unit of time at the type level: one of [`Ns`], [`Us`], [`Ms`], [`Secs`], [`Mins`],
 /// [`Hours`], [`Days`]. Sealed: these are numpy's units of fixed length (numpy's years and
 /// months, `Y` and `M`, vary in length and are not offered).
+///
+/// ```
+/// use recmap::TimeUnit;
+/// use recmap::unit::{Secs, Unit};
+/// assert_eq!(Secs::UNIT, TimeUnit::Second);
+/// ```
 pub trait Unit: sealed::Sealed + 'static {
     /// The unit as a value.
     const UNIT: TimeUnit;
@@ -26,6 +32,8 @@ pub trait Unit: sealed::Sealed + 'static {
 macro_rules! units {
     ($($name:ident => $unit:ident, $code:literal;)*) => {$(
         #[doc = concat!("Unit of [`DateTime64`](crate::DateTime64) and [`TimeDelta64`](crate::TimeDelta64): numpy's `", $code, "`.")]
+        ///
+        #[doc = concat!("```\nuse recmap::{Record, TimeDelta64};\nassert_eq!(<TimeDelta64<recmap::unit::", stringify!($name), ">>::DTYPE.descr(), \"'<m8[", $code, "]'\");\n```")]
         #[derive(Debug)]
         pub enum $name {}
 
