@@ -54,10 +54,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-// The live-reader protocol needs Linux: open-file-description locks, fallocate and futexes.
-#[cfg(not(target_os = "linux"))]
-compile_error!("recmap supports Linux only (it uses F_OFD_SETLK locks, fallocate and futexes)");
-
 // The derive's output names `::recmap::…`; this makes that path work inside recmap too.
 extern crate self as recmap;
 

@@ -47,6 +47,7 @@ fn trust_child() {
         Some("forker") => forker(&path),
         Some("churn") => churning_reader(&path),
         Some("flipper") => flip_symlink(&path),
+        Some("prober") => probe_locks(&path),
         other => panic!("unknown role {other:?}"),
     }
 }
@@ -190,6 +191,93 @@ fn appender_holds(path: &Path) {
     println!("appending");
     let mut rest = String::new();
     let _ = std::io::stdin().read_line(&mut rest);
+}
+
+/// Says which roles another process can take on `path` right now: `map ok|locked` (a `Read`
+/// map) and `append ok|locked`.
+fn probe_locks(path: &Path) {
+    let word = |locked: bool| if locked { "locked" } else { "ok" };
+    let map = matches!(Map::open(path, Access::Read), Err(Error::Locked { .. }));
+    let append = matches!(Table::<u64>::open_append(path), Err(Error::Locked { .. }));
+    println!("map {} append {}", word(map), word(append));
+}
+
+/// Whether this run takes the portable (macOS) paths on Linux.
+fn portable() -> bool {
+    std::env::var_os("RECMAP_SYS").is_some_and(|v| v == "portable")
+}
+
+/// The kinds of the kernel's locks on `path`'s inode in /proc/locks (`OFDLCK`, `POSIX`).
+fn kernel_lock_kinds(path: &Path) -> Vec<String> {
+    use std::os::unix::fs::MetadataExt;
+    let ino = std::fs::metadata(path).unwrap().ino();
+    let locks = std::fs::read_to_string("/proc/locks").unwrap();
+    locks
+        .lines()
+        .filter(|l| !l.contains("->")) // waiters
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let on_it = f.get(5)?.rsplit(':').next()? == ino.to_string();
+            on_it.then(|| f[1].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_role_locks_are_the_kind_this_platform_path_takes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.npy");
+    let appender = Table::<u64>::create_append(&path).unwrap();
+    let kinds = kernel_lock_kinds(&path);
+    // ACCESS shared and APPEND exclusive (and PROTOCOL with the locked commit protocol).
+    assert!(kinds.len() >= 2, "{kinds:?}");
+    let want = if portable() { "POSIX" } else { "OFDLCK" };
+    assert!(kinds.iter().all(|k| k == want), "{kinds:?}, want {want}");
+    drop(appender);
+    assert_eq!(kernel_lock_kinds(&path), Vec::<String>::new());
+}
+
+/// The hazard of POSIX record locks (macOS): closing any descriptor of a file drops every
+/// lock the process holds on it. recmap's own opens and closes must never do that to another
+/// open of the same file in the process — and must not pile up descriptors either.
+#[test]
+fn opening_and_closing_readers_beside_an_appender_keeps_its_locks() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.npy");
+    let mut appender = Table::<u64>::create_append(&path).unwrap();
+    appender.extend_from_slice(&[1, 2, 3]).unwrap();
+    appender.flush().unwrap();
+    let fds = || std::fs::read_dir("/proc/self/fd").unwrap().count();
+    let before = fds();
+    for round in 0..200 {
+        let r = Table::<u64>::open_read(&path).unwrap();
+        assert_eq!(&r[..], &[1, 2, 3]);
+        drop(r);
+        // A refused open closes its descriptor too.
+        assert!(matches!(
+            Map::open(&path, Access::Read),
+            Err(Error::Locked { .. })
+        ));
+        if round % 50 == 0 {
+            let mut child = spawn("prober", &path);
+            assert_eq!(
+                line_from(&mut child),
+                "map locked append locked",
+                "round {round}"
+            );
+            assert!(child.wait().unwrap().success());
+        }
+    }
+    // Parked descriptors are taken back by the next open: at most a few stay.
+    assert!(
+        fds() <= before + 2,
+        "descriptors grew from {before} to {}",
+        fds()
+    );
+    drop(appender);
+    let mut child = spawn("prober", &path);
+    assert_eq!(line_from(&mut child), "map ok append ok");
+    assert!(child.wait().unwrap().success());
 }
 
 #[test]
@@ -655,10 +743,17 @@ fn hidden_files_a_killed_creator_left_are_swept() {
     let path = dir.path().join("t.npy");
     drop(Table::<u64>::create(&path).unwrap());
     // What a creator killed between its two steps leaves: a hidden name with its (now dead)
-    // process id. One old, one new (maybe still being made: kept).
+    // process id. One old, one new (maybe still being made: kept). With `O_TMPFILE` the
+    // hidden name is the one a replacement links beside its target; without it (macOS, or
+    // RECMAP_SYS=portable) it is the one every new file is made under.
     let dead = u32::MAX / 2; // no such process id (Linux's largest is 2^22)
-    let stale = dir.path().join(format!(".t.npy.recmap-new-{dead}-0"));
-    let fresh = dir.path().join(format!(".t.npy.recmap-new-{dead}-1"));
+    let prefix = if std::env::var_os("RECMAP_SYS").is_some_and(|v| v == "portable") {
+        ".recmap-new-"
+    } else {
+        ".t.npy.recmap-new-"
+    };
+    let stale = dir.path().join(format!("{prefix}{dead}-0"));
+    let fresh = dir.path().join(format!("{prefix}{dead}-1"));
     std::fs::write(&stale, b"left behind").unwrap();
     std::fs::write(&fresh, b"left behind").unwrap();
     let two_minutes_ago = std::time::SystemTime::now() - Duration::from_secs(120);

@@ -171,7 +171,7 @@ pub struct Map {
     // maps, and `None` for private anonymous ones; `path` is `Some` only for file-backed maps.
     region: Region,
     access: Access,
-    file: Option<File>,
+    file: Option<crate::sys::OpenFile>,
     path: Option<PathBuf>,
     offset: u64,
     /// The file cursor. May exceed `len()` after a shrinking `resize`, as in Python; every
@@ -273,7 +273,7 @@ impl Map {
         Ok(Map {
             region,
             access: Access::Write,
-            file: Some(memfd),
+            file: Some(memfd.into()),
             path: None,
             offset: 0,
             pos: 0,
@@ -710,7 +710,9 @@ impl Map {
     /// disk) the map and the file keep their old length.
     pub(crate) fn grow_with_zeros(&mut self, new_len: usize) -> Result<()> {
         let path = self.path.as_deref();
-        let (Some(file), Region::Writable(region)) = (&self.file, &mut self.region) else {
+        let (Some(file), Region::Writable(region), Access::Write) =
+            (&self.file, &mut self.region, self.access)
+        else {
             return Err(Error::ReadOnly {
                 access: self.access,
                 op: "grow",
@@ -721,27 +723,48 @@ impl Map {
         // On a full disk the file keeps whatever part of the zeros was written: readers in
         // other processes may have mapped it, and a file that readers map never shrinks.
         crate::sys::write_zeros(file, old_end, new_end).map_err(|e| Error::io(path, "grow", e))?;
-        // SAFETY: the lock that made this map safe is still held through `self.file`; the file
-        // now covers `new_len` bytes, so the grown mapping has no page past its end.
-        let moved = unsafe { region.remap(new_len, memmap2::RemapOptions::new().may_move(true)) };
-        moved.map_err(|e| Error::io(path, "remap", e))
+        #[cfg(target_os = "linux")]
+        if crate::sys::can_remap() {
+            // SAFETY: the lock that made this map safe is still held through `self.file`; the
+            // file now covers `new_len` bytes, so the grown mapping has no page past its end.
+            let moved =
+                unsafe { region.remap(new_len, memmap2::RemapOptions::new().may_move(true)) };
+            return moved.map_err(|e| Error::io(path, "remap", e));
+        }
+        // No `mremap`: map the file anew. A shared mapping shows the same pages, so nothing
+        // stored through the old one is lost.
+        // SAFETY: as above: the same file, under the same lock, covering `new_len` bytes.
+        let region =
+            unsafe { options::map_region(file, Access::Write, self.offset, new_len, false) };
+        self.region = region.map_err(|e| Error::io(path, "remap", e))?;
+        Ok(())
     }
 
     /// Maps more of a file that another process has grown (a live reader's refresh): the
     /// map's length becomes `new_len`, which must not pass the file's end.
     pub(crate) fn follow_growth(&mut self, new_len: usize) -> Result<()> {
         let path = self.path.as_deref();
-        let Region::ReadOnly(region) = &mut self.region else {
+        let (Some(file), Region::ReadOnly(region)) = (&self.file, &mut self.region) else {
             return Err(Error::ReadOnly {
                 access: self.access,
                 op: "follow the growth of",
             });
         };
-        // SAFETY: the shared lock taken at open is still held through `self.file`; writers
-        // that coexist with it only ever grow the file, and the caller checked that the file
-        // covers `new_len` bytes.
-        let moved = unsafe { region.remap(new_len, memmap2::RemapOptions::new().may_move(true)) };
-        moved.map_err(|e| Error::io(path, "remap", e))
+        #[cfg(target_os = "linux")]
+        if crate::sys::can_remap() {
+            // SAFETY: the shared lock taken at open is still held through `self.file`; writers
+            // that coexist with it only ever grow the file, and the caller checked that the
+            // file covers `new_len` bytes.
+            let moved =
+                unsafe { region.remap(new_len, memmap2::RemapOptions::new().may_move(true)) };
+            return moved.map_err(|e| Error::io(path, "remap", e));
+        }
+        let _ = region;
+        // SAFETY: as above: the same file, under the same lock, covering `new_len` bytes.
+        let region =
+            unsafe { options::map_region(file, Access::Read, self.offset, new_len, false) };
+        self.region = region.map_err(|e| Error::io(path, "remap", e))?;
+        Ok(())
     }
 
     /// The bytes at `range`, built from the mapping's address without a reference to the rest
@@ -920,7 +943,7 @@ impl Map {
 
     /// The open file behind the map (`None` for anonymous maps).
     pub(crate) fn file(&self) -> Option<&File> {
-        self.file.as_ref()
+        self.file.as_deref()
     }
 
     /// Makes the directory entry of a file this map created durable (once; later calls do

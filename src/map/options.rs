@@ -1,6 +1,6 @@
 //! [`MapOptions`]: how to open a [`Map`], and the only place recmap asks memmap2 to map a file.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::path::Path;
 use std::time::Duration;
 
@@ -299,7 +299,7 @@ impl MapOptions {
     fn open_file(&self, path: &Path, lock: bool) -> Result<Map> {
         let writable = self.access == Access::Write;
         let file = loop {
-            let opened = OpenOptions::new().read(true).write(writable).open(path);
+            let opened = crate::sys::open(path, writable);
             let file = match opened {
                 Ok(file) => file,
                 // A new file is made complete under no name and then linked into place, so no
@@ -391,7 +391,7 @@ impl MapOptions {
     }
 
     /// Maps `len` bytes of the (locked, or promised) `file`.
-    fn map_file(&self, file: File, path: Option<&Path>, len: usize) -> Result<Map> {
+    fn map_file(&self, file: crate::sys::OpenFile, path: Option<&Path>, len: usize) -> Result<Map> {
         // SAFETY: with the lock, this process holds the role lock of the safety model on
         // `file` (exclusive for Write; a role that no one who changes the mapped bytes
         // coexists with otherwise) and keeps it, through `file`, for the map's life, so no
@@ -464,7 +464,7 @@ impl MapOptions {
                         Err(e) => return Err(Error::io(Some(path), "resolve", e)),
                     };
                     // Write access: an exclusive record lock needs it.
-                    let file = match OpenOptions::new().read(true).write(true).open(&target) {
+                    let file = match crate::sys::open(&target, true) {
                         Ok(file) => file,
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                         Err(e) => return Err(Error::io(Some(path), "open", e)),
@@ -476,7 +476,7 @@ impl MapOptions {
                     }
                 };
                 locked_here = file;
-                (&locked_here, target)
+                (&*locked_here, target)
             }
         };
         let permissions = old
@@ -507,17 +507,19 @@ impl MapOptions {
         let dir = path.parent().unwrap_or(Path::new(""));
         let mut new =
             crate::sys::NewFile::in_dir(dir).map_err(|e| Error::io(Some(path), "create", e))?;
+        let file: crate::sys::OpenFile = new
+            .file
+            .try_clone()
+            .map_err(|e| Error::io(Some(path), "create", e))?
+            .into();
         if lock {
-            // Nobody else can open the file yet, so this never waits.
-            lock::acquire(&new.file, path, self.lock_role(), Wait::No)?;
+            // Nobody else can open the file yet, so this never waits. The map's own
+            // descriptor takes the locks: it is the one that lives as long as they must.
+            lock::acquire(&file, path, self.lock_role(), Wait::No)?;
         }
         let len = self.len.unwrap_or(0) as u64;
         let (end, len) = self.range(len)?;
-        crate::sys::allocate(&new.file, 0, end).map_err(|e| Error::io(Some(path), "create", e))?;
-        let file = new
-            .file
-            .try_clone()
-            .map_err(|e| Error::io(Some(path), "create", e))?;
+        crate::sys::allocate(&file, 0, end).map_err(|e| Error::io(Some(path), "create", e))?;
         let mut map = self.map_file(file, None, len)?;
         init(&mut map)?;
         // Durable before it is named: after a machine crash the name, if it survived, points

@@ -1,5 +1,8 @@
-//! Linux: `fallocate`, open-file-description byte locks, futexes, `memfd_create`, and files
-//! made under no name (`O_TMPFILE`) and linked into place. The one file that names Linux.
+//! Linux: `fallocate`, open-file-description byte locks, futexes, `memfd_create`, `mremap`,
+//! and files made under no name (`O_TMPFILE`) and linked into place. The one file that names
+//! Linux. Under `RECMAP_SYS=portable` each of these steps aside for the path macOS takes.
+
+use super::{portable, posix_locks, unix};
 
 use std::ffi::{CStr, CString};
 use std::fs::File;
@@ -16,6 +19,9 @@ use std::path::Path;
 pub(crate) fn allocate(file: &std::fs::File, from: u64, to: u64) -> std::io::Result<()> {
     if to <= from {
         return Ok(());
+    }
+    if portable() {
+        return unix::write_zeros(file, from, to);
     }
     let (Ok(offset), Ok(len)) = (i64::try_from(from), i64::try_from(to - from)) else {
         return Err(std::io::Error::from(std::io::ErrorKind::InvalidInput));
@@ -46,12 +52,15 @@ pub(crate) fn byte_lock(
     exclusive: Option<bool>,
     wait: bool,
 ) -> std::io::Result<bool> {
+    if portable() {
+        return posix_locks::byte_lock(file, byte, exclusive, wait);
+    }
     let cmd = if wait {
         libc::F_OFD_SETLKW
     } else {
         libc::F_OFD_SETLK
     };
-    let mut lock = byte_flock(byte, exclusive);
+    let mut lock = posix_locks::flock(byte, exclusive);
     loop {
         // SAFETY: `lock` is a valid, initialised `flock` that lives across the call (OFD
         // commands require `l_pid == 0`, which zeroing gave); the descriptor belongs to `file`.
@@ -72,8 +81,11 @@ pub(crate) fn byte_lock(
 /// `Some(true)` for an exclusive one, `Some(false)` for a shared one. Locks of `file` itself
 /// never count.
 pub(crate) fn byte_lock_held(file: &std::fs::File, byte: i64) -> std::io::Result<Option<bool>> {
+    if portable() {
+        return posix_locks::byte_lock_held(file, byte);
+    }
     // Asking about an exclusive lock finds any lock in its way, shared or exclusive.
-    let mut lock = byte_flock(byte, Some(true));
+    let mut lock = posix_locks::flock(byte, Some(true));
     // SAFETY: as in `byte_lock`; `F_OFD_GETLK` only writes into `lock`.
     let rc = unsafe {
         libc::fcntl(
@@ -92,22 +104,6 @@ pub(crate) fn byte_lock_held(file: &std::fs::File, byte: i64) -> std::io::Result
     })
 }
 
-/// A `flock` record for one byte: write (`Some(true)`), read (`Some(false)`) or unlock.
-fn byte_flock(byte: i64, exclusive: Option<bool>) -> libc::flock {
-    let kind = match exclusive {
-        Some(true) => libc::F_WRLCK,
-        Some(false) => libc::F_RDLCK,
-        None => libc::F_UNLCK,
-    };
-    // SAFETY: `flock` is a plain C struct of integers, for which all-zero is a valid value.
-    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
-    lock.l_type = kind as libc::c_short;
-    lock.l_whence = libc::SEEK_SET as libc::c_short;
-    lock.l_start = byte as libc::off_t;
-    lock.l_len = 1;
-    lock
-}
-
 /// Sleeps while the 4 bytes at `ptr` still equal `expected`, at most `timeout`, or until a
 /// [`futex_wake`] on the same file page and offset (a shared futex: it works between
 /// processes that map the same file).
@@ -116,6 +112,9 @@ fn byte_flock(byte: i64, exclusive: Option<bool>) -> libc::flock {
 ///
 /// `ptr` is 4-byte aligned and points at 4 readable bytes of a live shared file mapping.
 pub(crate) unsafe fn futex_wait(ptr: *const u8, expected: [u8; 4], timeout: std::time::Duration) {
+    if portable() {
+        return unix::poll_wait(timeout);
+    }
     let ts = libc::timespec {
         tv_sec: timeout.as_secs().min(i32::MAX as u64) as libc::time_t,
         tv_nsec: timeout.subsec_nanos() as libc::c_long,
@@ -141,6 +140,9 @@ pub(crate) unsafe fn futex_wait(ptr: *const u8, expected: [u8; 4], timeout: std:
 ///
 /// `ptr` is 4-byte aligned and points into a live shared file mapping.
 pub(crate) unsafe fn futex_wake(ptr: *const u8) {
+    if portable() {
+        return;
+    }
     // SAFETY: the caller promises `ptr` is an aligned word of a live shared mapping; a wake
     // does not touch the memory, it only names the (file, offset) key.
     unsafe {
@@ -152,6 +154,9 @@ pub(crate) unsafe fn futex_wake(ptr: *const u8) {
 /// anonymous maps, which `ftruncate` can grow.
 pub(crate) fn memfd(len: u64) -> std::io::Result<std::fs::File> {
     use std::os::fd::FromRawFd;
+    if portable() {
+        return unix::anon_file(len);
+    }
     // SAFETY: the name is a valid NUL-terminated C string; the call only reads it.
     let fd = unsafe { libc::memfd_create(c"recmap-anon".as_ptr(), libc::MFD_CLOEXEC) };
     if fd < 0 {
@@ -161,6 +166,12 @@ pub(crate) fn memfd(len: u64) -> std::io::Result<std::fs::File> {
     let file = unsafe { std::fs::File::from_raw_fd(fd) };
     file.set_len(len)?;
     Ok(file)
+}
+
+/// Whether a mapping can grow in place or move with its pages (`mremap`); where not, growth
+/// maps the file anew.
+pub(crate) fn can_remap() -> bool {
+    !portable()
 }
 
 /// Names an `O_TMPFILE` file (`unnamed_file`) `target`; `EEXIST` if `target` exists.

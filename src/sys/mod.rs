@@ -2,23 +2,60 @@
 //! one small file per platform behind one interface (memmap2's and std's shape):
 //!
 //! - `unix`: what every Unix shares (page size, zeros by `pwrite`, fork detection, new files
-//!   linked into place, directory sync);
+//!   linked into place, directory sync, sleep-poll wakeups, temporary-file anonymous maps);
+//! - `posix_locks`: byte locks from POSIX record locks, made to behave like open-file locks by
+//!   a table of this process's holders (macOS, which has no open-file-description locks);
 //! - `linux`: `fallocate`, open-file-description byte locks, futexes, `memfd`, `O_TMPFILE`;
+//! - `macos`: which of the portable Unix paths macOS uses, and why;
 //! - `cpu`: indivisible 16-byte loads and stores per processor, and a prefetch hint.
 //!
-//! Nothing outside this module names an OS or a processor.
+//! Every path macOS takes is also compiled on Linux and can be forced on there with the
+//! environment variable `RECMAP_SYS=portable` (CI runs the whole test suite so), so macOS
+//! runs no code that no test ran. Nothing outside this module names an OS or a processor.
 
 mod cpu;
 #[cfg(target_os = "linux")]
 mod linux;
+#[cfg(target_os = "macos")]
+mod macos;
+mod posix_locks;
 mod unix;
 
 #[cfg(target_os = "linux")]
 use linux as os;
+#[cfg(target_os = "macos")]
+use macos as os;
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+compile_error!(
+    "recmap supports Linux and macOS (see the README's platform table); Windows is in progress"
+);
 
 pub(crate) use cpu::{has_atomic16, peek16, prefetch};
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub(crate) use cpu::{load16, store16};
+#[cfg(target_os = "linux")]
+pub(crate) use os::can_remap;
 pub(crate) use os::{allocate, byte_lock, byte_lock_held, futex_wait, futex_wake, memfd};
-pub(crate) use unix::{NewFile, fork_generation, sync_dir, write_zeros};
+pub(crate) use unix::{NewFile, OpenFile, fork_generation, open, sync_dir, write_zeros};
 pub use unix::{allocation_granularity, page_size};
+
+/// The environment variable that, set to `portable`, makes recmap on Linux take the paths
+/// it takes on macOS (POSIX record locks with a table of holders, sleep-poll wakeups, growth
+/// by a new mapping, temporary-file anonymous maps, hidden names and `link` for new files).
+#[cfg(target_os = "linux")]
+pub(crate) const SYS_ENV: &str = "RECMAP_SYS";
+
+/// Whether this process takes the portable paths: always on macOS; on Linux when
+/// `RECMAP_SYS=portable` (read once; every process of a test inherits it, so all agree).
+pub(crate) fn portable() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        static PORTABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *PORTABLE.get_or_init(|| std::env::var_os(SYS_ENV).is_some_and(|v| v == "portable"))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        true
+    }
+}

@@ -1,7 +1,92 @@
-//! What every Unix shares: the page size, zeros by `pwrite`, fork detection, new files
-//! linked into place (by the OS's own means where it has them), and directory sync.
+//! What every Unix shares: the page size, zeros by `pwrite`, fork detection, open files
+//! whose closing keeps byte locks, new files linked into place (by the OS's own means where
+//! it has them), directory sync, and the portable paths: sleep-poll wakeups and anonymous
+//! maps backed by an unlinked temporary file.
 
+#[cfg(target_os = "linux")]
 use super::os;
+use super::{portable, posix_locks};
+
+/// An open file of recmap's. Closing it goes through [`posix_locks::close`] where byte locks
+/// are POSIX record locks (which closing *any* descriptor of a file would drop); elsewhere it
+/// is an ordinary `File`.
+#[derive(Debug)]
+pub(crate) struct OpenFile(Option<std::fs::File>);
+
+impl From<std::fs::File> for OpenFile {
+    fn from(file: std::fs::File) -> OpenFile {
+        OpenFile(Some(file))
+    }
+}
+
+impl std::ops::Deref for OpenFile {
+    type Target = std::fs::File;
+    fn deref(&self) -> &std::fs::File {
+        // INVARIANT: `Some` until `drop`.
+        self.0
+            .as_ref()
+            .expect("an OpenFile holds its file until dropped")
+    }
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        if let Some(file) = self.0.take()
+            && portable()
+        {
+            posix_locks::close(file);
+        }
+    }
+}
+
+/// Opens the existing file at `path` for reading (and writing if `write`) — where byte locks
+/// are POSIX record locks, taking back a descriptor of the same file that recmap parked.
+pub(crate) fn open(path: &std::path::Path, write: bool) -> std::io::Result<OpenFile> {
+    if portable() {
+        return posix_locks::open(path, write).map(OpenFile::from);
+    }
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(write)
+        .open(path)
+        .map(OpenFile::from)
+}
+
+/// Sleeps for `timeout`, or 1 ms if that is shorter: a wakeup by polling, where there are no
+/// futexes shared between processes. The caller re-reads the value it waits on after every
+/// return, so a change is seen within 1 ms.
+pub(crate) fn poll_wait(timeout: std::time::Duration) {
+    std::thread::sleep(timeout.min(std::time::Duration::from_millis(1)));
+}
+
+/// A new file of `len` zero bytes that no other program can open: made under a unique name
+/// in the temporary directory (mode 0600) and unlinked at once — the backing of shared
+/// anonymous maps where there is no `memfd_create`.
+pub(crate) fn anon_file(len: u64) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let dir = std::env::temp_dir();
+    loop {
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = dir.join(format!(".recmap-anon-{}-{n}", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_CLOEXEC)
+            .open(&name)
+        {
+            Ok(file) => {
+                std::fs::remove_file(&name)?;
+                file.set_len(len)?;
+                return Ok(file);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
 
 /// The size of a virtual-memory page in bytes (Python's `mmap.PAGESIZE`).
 ///
@@ -76,7 +161,7 @@ pub(crate) fn fork_generation() -> u64 {
 /// [`NewFile::link`] gives it its real name. Either way no other process can open it by the
 /// final name until it is complete.
 pub(crate) struct NewFile {
-    pub(crate) file: std::fs::File,
+    pub(crate) file: OpenFile,
     /// The hidden name of a file that `O_TMPFILE` could not make; `None` once linked.
     temp_name: Option<std::path::PathBuf>,
 }
@@ -91,9 +176,12 @@ impl NewFile {
         } else {
             dir
         };
-        if let Some(file) = os::unnamed_file(dir)? {
+        #[cfg(target_os = "linux")]
+        if !portable()
+            && let Some(file) = os::unnamed_file(dir)?
+        {
             return Ok(NewFile {
-                file,
+                file: file.into(),
                 temp_name: None,
             });
         }
@@ -111,7 +199,7 @@ impl NewFile {
             {
                 Ok(file) => {
                     return Ok(NewFile {
-                        file,
+                        file: file.into(),
                         temp_name: Some(name),
                     });
                 }
@@ -124,13 +212,17 @@ impl NewFile {
     /// Gives the file the name `path`: atomically, and only if `path` does not exist
     /// (`AlreadyExists` otherwise) — or, with `replace`, over whatever `path` names.
     pub(crate) fn link(&mut self, path: &std::path::Path, replace: bool) -> std::io::Result<()> {
+        #[cfg(target_os = "linux")]
         use std::os::unix::ffi::OsStrExt;
+        #[cfg(target_os = "linux")]
         let c = |p: &std::path::Path| {
             std::ffi::CString::new(p.as_os_str().as_bytes())
                 .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))
         };
+        #[cfg(target_os = "linux")]
         let target = c(path)?;
         match self.temp_name.take() {
+            #[cfg(target_os = "linux")]
             None if replace => {
                 // An unnamed file can only be linked to a free name: link it to a hidden one,
                 // then rename that over the target. (A kill between the two leaves the hidden
@@ -154,7 +246,11 @@ impl NewFile {
                 self.temp_name = None;
                 Ok(())
             }
+            #[cfg(target_os = "linux")]
             None => os::link_unnamed(&self.file, &target),
+            // Only an unnamed (`O_TMPFILE`) file has no temporary name before it is linked.
+            #[cfg(not(target_os = "linux"))]
+            None => Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists)),
             Some(temp) if replace => match std::fs::rename(&temp, path) {
                 Ok(()) => Ok(()),
                 Err(e) => {
@@ -163,8 +259,17 @@ impl NewFile {
                 }
             },
             Some(temp) => {
-                let from = c(&temp)?;
-                let res = match os::rename_noreplace(&from, &target) {
+                // Elsewhere `link` (which Linux runs too, under `RECMAP_SYS=portable`) refuses
+                // an existing name just as well (macOS's `renamex_np` would do, untested).
+                #[cfg(target_os = "linux")]
+                let renamed = if portable() {
+                    Ok(false)
+                } else {
+                    os::rename_noreplace(&c(&temp)?, &target)
+                };
+                #[cfg(not(target_os = "linux"))]
+                let renamed = Ok::<bool, std::io::Error>(false);
+                let res = match renamed {
                     Ok(true) => Ok(()),
                     // No atomic no-replace rename here: `link` refuses an existing name just
                     // as well.
@@ -177,6 +282,7 @@ impl NewFile {
         }
     }
 
+    #[cfg(target_os = "linux")]
     fn hidden_name_beside(path: &std::path::Path) -> std::path::PathBuf {
         static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
