@@ -195,7 +195,9 @@ impl Writable for Append {}
 ///   loses what the kernel had not yet written back, in any order of pages: the file may come
 ///   back with the count of the last `sync` or of any later `flush`, and that count may be
 ///   **ahead of its records** (the header page reached the disk, some record pages did not:
-///   those records read as zeros). Nothing up to the last `sync` is lost.
+///   those records read as zeros). Never past the file's end: growing the file makes its new
+///   length durable (an msync of its new last page) before a record is stored there. Nothing
+///   up to the last `sync` is lost.
 /// - [`sync`](Table::sync) makes the records durable (`msync`), then publishes the count and
 ///   makes the header durable (`fdatasync`), and the first time also the table's name: after
 ///   it returns, a machine crash loses no record pushed before it, and the count on disk

@@ -139,8 +139,14 @@ impl<T: Record, M: Writable> Table<T, M> {
             }
             capacity = needed + (capacity - needed) / 2;
         }
+        // The new length durable before any record is stored past the old one: otherwise a
+        // count that `flush` publishes may reach the disk by write-back before the file's new
+        // length does (ext4 commits it with its journal, seconds later), and after a machine
+        // crash the count would be ahead of the file's end — a table that no longer opens. An
+        // msync of the last page alone: its data (zeros) and what it takes to read it back, the
+        // file's length; not the records still to write back (found by .ci/powerloss).
         self.capacity = capacity;
-        Ok(())
+        self.map.flush_range(self.map.len() - 1, 1)
     }
 
     /// Commit point: writes the record count into the header. After it returns, a crash of
