@@ -32,15 +32,29 @@ pub fn evict(path: &Path) -> Result<f64, String> {
     let err = |e: std::io::Error| format!("{}: cannot evict: {e}", path.display());
     let file = File::open(path).map_err(err)?;
     file.sync_data().map_err(err)?;
-    // SAFETY: `posix_fadvise` only reads its integer arguments; the descriptor is `file`'s.
-    let rc = unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
-    if rc != 0 {
-        return Err(err(std::io::Error::from_raw_os_error(rc)));
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: `posix_fadvise` only reads its integer arguments; the descriptor is `file`'s.
+        let rc = unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+        if rc != 0 {
+            return Err(err(std::io::Error::from_raw_os_error(rc)));
+        }
+        resident_share(path)
     }
-    resident_share(path)
+    // macOS has no call that drops one file's pages from the cache (`purge` drops all, as
+    // root): say so rather than time a warm run as a cold one.
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = file.as_raw_fd();
+        Err(format!(
+            "{}: cold runs need Linux (posix_fadvise DONTNEED evicts one file's pages; this OS has no such call)",
+            path.display()
+        ))
+    }
 }
 
 /// The share of `path`'s pages in the page cache, from `mincore` on a fresh read-only map.
+#[cfg(target_os = "linux")]
 fn resident_share(path: &Path) -> Result<f64, String> {
     let map = MapOptions::new()
         .access(Access::Read)
@@ -54,7 +68,13 @@ fn resident_share(path: &Path) -> Result<f64, String> {
     let mut vec = vec![0u8; pages];
     // SAFETY: `map` is a live mapping of `map.len()` bytes starting at a page boundary, and
     // `vec` has one byte per page of it, as `mincore` requires; neither is touched meanwhile.
-    let rc = unsafe { libc::mincore(map.as_ptr().cast_mut().cast(), map.len(), vec.as_mut_ptr()) };
+    let rc = unsafe {
+        libc::mincore(
+            map.as_ptr().cast_mut().cast(),
+            map.len(),
+            vec.as_mut_ptr().cast(),
+        )
+    };
     if rc != 0 {
         return Err(format!("mincore: {}", std::io::Error::last_os_error()));
     }

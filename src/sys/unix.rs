@@ -103,7 +103,7 @@ pub fn page_size() -> usize {
 }
 
 /// The granularity of mapping offsets in bytes (Python's `mmap.ALLOCATIONGRANULARITY`): the
-/// page size (recmap supports Linux only; see the README).
+/// page size on Linux and macOS (Windows' 64 KiB granularity is issue 19).
 ///
 /// recmap accepts any offset ([`MapOptions::offset`](crate::MapOptions::offset)); this is
 /// here for callers who want to lay out files on mapping boundaries.
