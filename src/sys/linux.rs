@@ -115,10 +115,11 @@ pub(crate) unsafe fn futex_wait(ptr: *const u8, expected: [u8; 4], timeout: std:
     if portable() {
         return unix::poll_wait(timeout);
     }
-    let ts = libc::timespec {
-        tv_sec: timeout.as_secs().min(i32::MAX as u64) as libc::time_t,
-        tv_nsec: timeout.subsec_nanos() as libc::c_long,
-    };
+    // SAFETY: `timespec` is plain integers, for which all-zero is valid (musl marks the
+    // `time_t` alias deprecated, so the fields are set without naming it).
+    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
+    ts.tv_sec = timeout.as_secs().min(i32::MAX as u64) as _;
+    ts.tv_nsec = timeout.subsec_nanos() as _;
     // SAFETY: the caller promises `ptr` is an aligned, readable word of a shared mapping;
     // the kernel only reads it and `ts`, which lives across the call. Every outcome (woken,
     // value changed, timed out, interrupted) is handled the same way by the caller: it
@@ -227,9 +228,13 @@ pub(crate) fn unnamed_file(dir: &Path) -> io::Result<Option<File>> {
 /// Renames `from` to `to` only if `to` does not exist (`renameat2(RENAME_NOREPLACE)`):
 /// `Ok(false)` where the file system cannot (the caller falls back to `link`).
 pub(crate) fn rename_noreplace(from: &CStr, to: &CStr) -> io::Result<bool> {
-    // SAFETY: both paths are valid NUL-terminated C strings that outlive the call.
+    // The system call itself: musl's libc has no `renameat2` wrapper (a static musl build
+    // would not link).
+    // SAFETY: both paths are valid NUL-terminated C strings that outlive the call; the other
+    // arguments are integers, as renameat2(2) takes them.
     let rc = unsafe {
-        libc::renameat2(
+        libc::syscall(
+            libc::SYS_renameat2,
             libc::AT_FDCWD,
             from.as_ptr(),
             libc::AT_FDCWD,

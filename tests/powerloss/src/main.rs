@@ -20,34 +20,6 @@ mod plan;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// musl's libc has no `renameat2`, which recmap's `src/sys/unix.rs` calls through the libc
-/// crate (glibc has it): without this the static build does not link. The system call itself.
-///
-/// # Safety
-///
-/// As `renameat2(2)`: the paths are NUL-terminated strings.
-#[cfg(target_env = "musl")]
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn renameat2(
-    olddirfd: libc::c_int,
-    oldpath: *const libc::c_char,
-    newdirfd: libc::c_int,
-    newpath: *const libc::c_char,
-    flags: libc::c_uint,
-) -> libc::c_int {
-    // SAFETY: the caller's arguments go to the system call unchanged.
-    unsafe {
-        libc::syscall(
-            libc::SYS_renameat2,
-            olddirfd,
-            oldpath,
-            newdirfd,
-            newpath,
-            flags,
-        ) as libc::c_int
-    }
-}
-
 fn seed_from_cmdline() -> Option<u64> {
     let cmdline = std::fs::read_to_string("/proc/cmdline").ok()?;
     cmdline
