@@ -24,7 +24,7 @@
 //! What the user must know (the same as for SQLite): a descriptor of the file that the
 //! program opens and closes *itself* (`std::fs::read(path)`, say) drops this process's locks
 //! towards other processes when it is closed; recmap's own opens never do. And a child of
-//! `fork` holds none of its parent's locks.
+//! `fork` holds none of its parent's locks (its table starts empty: see `table`).
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -54,12 +54,51 @@ struct FileLocks {
     parked: Vec<File>,
 }
 
-static TABLE: Mutex<BTreeMap<FileId, FileLocks>> = Mutex::new(BTreeMap::new());
+/// This process's locks on every file, and the fork generation they were taken in.
+struct Holdings {
+    /// [`fork_generation`](super::unix::fork_generation) when the entries were made.
+    forks: u64,
+    files: BTreeMap<FileId, FileLocks>,
+}
 
-fn table() -> MutexGuard<'static, BTreeMap<FileId, FileLocks>> {
+impl std::ops::Deref for Holdings {
+    type Target = BTreeMap<FileId, FileLocks>;
+    fn deref(&self) -> &Self::Target {
+        &self.files
+    }
+}
+
+impl std::ops::DerefMut for Holdings {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.files
+    }
+}
+
+static TABLE: Mutex<Holdings> = Mutex::new(Holdings {
+    forks: 0,
+    files: BTreeMap::new(),
+});
+
+/// The table, locked — emptied first in the child of a `fork`.
+///
+/// A child inherits the parent's table (its memory) but none of its POSIX locks: entries
+/// that say "this process holds `ACCESS` shared" would make the child's own opens join a
+/// lock that the kernel never gave the child (its `Read` map would then have no lock at all
+/// once the parent lets go, and a writer in another process could take the file under it).
+/// So the first use in a child drops the parent's entries and closes the parked descriptors
+/// copied with them; that is safe because the child has taken no lock yet (every lock goes
+/// through here first), so no close can drop one.
+fn table() -> MutexGuard<'static, Holdings> {
     // The table stays consistent at every `?` below, so a panic elsewhere cannot poison it
     // into a wrong state.
-    TABLE.lock().unwrap_or_else(|e| e.into_inner())
+    let mut table = TABLE.lock().unwrap_or_else(|e| e.into_inner());
+    let forks = super::unix::fork_generation();
+    if table.forks != forks {
+        table.forks = forks;
+        // Closed here, with the table locked (see `close`).
+        drop(std::mem::take(&mut table.files));
+    }
+    table
 }
 
 fn file_id(meta: &std::fs::Metadata) -> FileId {
@@ -222,13 +261,20 @@ pub(crate) fn byte_lock_held(file: &File, byte: i64) -> io::Result<Option<bool>>
 /// Closes a descriptor recmap is done with — or parks it, with its locks released, while
 /// another open of this process still holds a lock on the same file (closing it would drop
 /// those). The last release closes every parked descriptor of the file.
+///
+/// Every descriptor is closed *with the table locked*: a close drops every POSIX lock the
+/// process holds on the file, so it must not fall between another thread's look at the table
+/// and the kernel lock that thread then takes (its map would be left with no kernel lock
+/// while the table says it has one — `tests/portable.rs`, the close in one thread).
 pub(crate) fn close(file: File) {
+    let mut table = table();
     let Ok(meta) = file.metadata() else {
+        drop(file);
         return;
     };
     let id = file_id(&meta);
-    let mut table = table();
     let Some(locks) = table.get_mut(&id) else {
+        drop(file);
         return;
     };
     let fd = file.as_raw_fd();
@@ -248,12 +294,12 @@ pub(crate) fn close(file: File) {
         // Nobody here holds a lock any more: every descriptor may go.
         let parked = std::mem::take(&mut locks.parked);
         table.remove(&id);
-        drop(table);
         drop(parked);
         drop(file);
     } else {
         locks.parked.push(file);
     }
+    drop(table);
 }
 
 /// Opens `path` (for writing too if `write`), taking back a parked descriptor of the same
