@@ -89,7 +89,9 @@ pub mod view;
 pub use array::Array;
 pub use dtype::{ByteOrder, Dtype, Field, ScalarKind, TimeUnit};
 pub use error::{Error, LockHolder, Result};
-pub use map::{Access, Advice, Map, MapOptions};
+#[cfg(unix)]
+pub use map::Advice;
+pub use map::{Access, Map, MapOptions};
 /// Derives [`Record`] for a `#[repr(C)]` struct that also derives zerocopy's `FromBytes`,
 /// `IntoBytes`, `Immutable` and `KnownLayout`; [`record`] applies all of them in one line.
 ///

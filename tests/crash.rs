@@ -170,7 +170,14 @@ fn kill_rounds(mode: &str, seed: u64) {
         let status = child.wait().unwrap();
         reader.join().unwrap();
         let committed = rx.try_iter().last().unwrap_or(first).max(first);
-        if status.code().is_none() {
+        // Killed: by SIGKILL on Unix; on Windows `kill` is TerminateProcess with exit code 1
+        // (a child that ends by itself exits 0).
+        let killed = if cfg!(windows) {
+            status.code() == Some(1)
+        } else {
+            status.code().is_none()
+        };
+        if killed {
             killed_mid_run += 1;
         }
 

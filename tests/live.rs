@@ -332,7 +332,6 @@ fn reader_processes_follow_a_writer_that_is_killed() {
 /// keeps what it had.
 #[test]
 fn refresh_refuses_a_count_it_cannot_trust() {
-    use std::os::unix::fs::FileExt;
     let dir = tempfile::tempdir().unwrap();
     let path = tmp(&dir, "t.npy");
     let mut w = Table::<u64>::create(&path).unwrap();
@@ -344,8 +343,7 @@ fn refresh_refuses_a_count_it_cannot_trust() {
     let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
     let file_len = file.metadata().unwrap().len();
 
-    file.write_all_at(b"      9999999999", (block_end - 16) as u64)
-        .unwrap();
+    common::write_at(&file, b"      9999999999", (block_end - 16) as u64);
     match r.refresh() {
         Err(Error::BadHeader {
             problem:
@@ -358,8 +356,7 @@ fn refresh_refuses_a_count_it_cannot_trust() {
         }) => assert_eq!((count, len), (9_999_999_999, file_len)),
         other => panic!("{other:?}"),
     }
-    file.write_all_at(b"          12x456", (block_end - 16) as u64)
-        .unwrap();
+    common::write_at(&file, b"          12x456", (block_end - 16) as u64);
     match r.refresh() {
         Err(Error::BadHeader {
             problem: recmap::npy::HeaderProblem::Malformed { what },

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use proptest::prelude::*;
-use recmap::{Access, Advice, Error, Map, MapOptions};
+#[cfg(unix)]
+use recmap::Advice;
+use recmap::{Access, Error, Map, MapOptions};
 
 fn file_with(dir: &tempfile::TempDir, name: &str, contents: &[u8]) -> PathBuf {
     let path = dir.path().join(name);
@@ -218,6 +220,7 @@ fn anonymous_map_is_zeroed_and_resizable(m: &mut Map) {
     m.flush_range(0, 6).unwrap();
 }
 
+#[cfg(unix)]
 /// Python's `mmap(-1, n)` is shared: what a forked child writes, the parent sees. A private
 /// anonymous map is copied by the fork instead.
 #[test]
@@ -244,6 +247,7 @@ fn anonymous_maps_are_shared_with_a_forked_child_unless_private() {
     assert_eq!(&private[..14], &[0u8; 14]);
 }
 
+#[cfg(unix)]
 /// `advise_range` bounds as CPython's `madvise`: a start at or past the end is an error, a
 /// length past the end is cut to it. Checked against the real CPython.
 #[test]
@@ -314,6 +318,7 @@ fn empty_files_map_as_empty_maps() {
         assert_eq!(m.find(b"", ..), Some(0));
         assert_eq!(m.find(b"a", ..), None);
         m.flush().unwrap();
+        #[cfg(unix)]
         m.advise(Advice::Sequential).unwrap();
     }
 }
@@ -469,12 +474,16 @@ fn flush_and_advise_ranges_are_checked() {
         m.flush_range(len - 1, 2),
         Err(Error::OutOfBounds { len: 2, .. })
     ));
-    m.advise(Advice::Random).unwrap();
-    m.advise_range(Advice::WillNeed, 10, 100).unwrap();
-    assert!(matches!(
-        m.advise_range(Advice::Normal, len, 1),
-        Err(Error::OutOfBounds { .. })
-    ));
+    // No `madvise` on Windows (and so no `Advice`).
+    #[cfg(unix)]
+    {
+        m.advise(Advice::Random).unwrap();
+        m.advise_range(Advice::WillNeed, 10, 100).unwrap();
+        assert!(matches!(
+            m.advise_range(Advice::Normal, len, 1),
+            Err(Error::OutOfBounds { .. })
+        ));
+    }
 }
 
 #[test]

@@ -7,6 +7,10 @@
 //! The children are this test binary itself, re-run with `RECMAP_PORTABLE_ROLE` set (see
 //! `portable_child`); they inherit `RECMAP_SYS` (and `RECMAP_COMMIT_PROTOCOL` where a test
 //! sets it), so every process of a test takes the same paths.
+//!
+//! Unix only: the attacks use `fork`, signals and /proc (Windows has its own lock layer,
+//! tested by tests/trust.rs and tests/live.rs under wine).
+#![cfg(unix)]
 
 mod common;
 

@@ -24,6 +24,9 @@ use memmap2::{Mmap, MmapMut};
 use crate::error::{Error, Result};
 
 pub(crate) use lock::{Role, Wait};
+/// `madvise` advice (memmap2's): the portable variants everywhere on Unix, and those only
+/// Linux or macOS has on those. Windows has no `madvise`, so no `Advice` and no `advise`.
+#[cfg(unix)]
 pub use memmap2::Advice;
 pub use options::MapOptions;
 
@@ -604,6 +607,7 @@ impl Map {
     /// assert!(m.advise_range(Advice::WillNeed, 1 << 20, 1).is_err());
     /// # Ok::<(), recmap::Error>(())
     /// ```
+    #[cfg(unix)]
     pub fn advise_range(&self, advice: Advice, offset: usize, len: usize) -> Result<()> {
         if offset >= self.len() {
             return Err(Error::OutOfBounds {
@@ -686,8 +690,26 @@ impl Map {
                 return Err(Error::io(path, "resize", e));
             }
         } else {
-            file.set_len(new_end)
-                .map_err(|e| Error::io(path, "resize", e))?;
+            // Windows refuses to cut a file that a view still maps (error 1224, "the file has
+            // a user-mapped section"): let go of the old view first (its bytes are in the
+            // file), and map it again if the cut fails.
+            #[cfg(windows)]
+            let old_len = {
+                let old_len = self.len();
+                self.region = Region::Writable(anon_region(0)?);
+                old_len
+            };
+            if let Err(e) = file.set_len(new_end) {
+                #[cfg(windows)]
+                {
+                    // SAFETY: as below: the same file under the same lock, at its old length.
+                    let again = unsafe {
+                        options::map_region(file, self.access, self.offset, old_len, false)
+                    };
+                    self.region = again.map_err(|e| Error::io(path, "remap", e))?;
+                }
+                return Err(Error::io(path, "resize", e));
+            }
         }
         // SAFETY: this map was made under the lock (or the promise of `open_unlocked`) that is
         // still held through `file`; remapping the same file with it keeps that guarantee.

@@ -329,7 +329,7 @@ impl MapOptions {
                         res => return res,
                     }
                 }
-                Err(e) => return Err(Error::io(Some(path), "open", e)),
+                Err(e) => return Err(open_error(path, e)),
             };
             refuse_directory(&file, path)?;
             if !lock {
@@ -467,7 +467,7 @@ impl MapOptions {
                     let file = match crate::sys::open(&target, true) {
                         Ok(file) => file,
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                        Err(e) => return Err(Error::io(Some(path), "open", e)),
+                        Err(e) => return Err(open_error(path, e)),
                     };
                     refuse_directory(&file, path)?;
                     lock::acquire(&file, path, Role::Exclusive, self.wait)?;
@@ -545,6 +545,16 @@ fn is_a_directory(path: &Path, op: &'static str) -> Error {
     )
 }
 
+/// The error of a failed open of `path`: "is a directory" where it is one (Windows refuses to
+/// open a directory as a file with "access denied").
+fn open_error(path: &Path, e: std::io::Error) -> Error {
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        is_a_directory(path, "open")
+    } else {
+        Error::io(Some(path), "open", e)
+    }
+}
+
 /// Refuses a directory (which opens, but cannot be mapped: "No such device").
 fn refuse_directory(file: &File, path: &Path) -> Result<()> {
     match file.metadata() {
@@ -555,12 +565,10 @@ fn refuse_directory(file: &File, path: &Path) -> Result<()> {
 
 /// Whether `file` is the file `path` names now (same device and inode).
 fn still_at_path(file: &File, path: &Path) -> Result<bool> {
-    use std::os::unix::fs::MetadataExt;
-    let open = file
-        .metadata()
-        .map_err(|e| Error::io(Some(path), "read the metadata of", e))?;
-    Ok(match std::fs::metadata(path) {
-        Ok(named) => (named.dev(), named.ino()) == (open.dev(), open.ino()),
+    let open =
+        crate::sys::file_id(file).map_err(|e| Error::io(Some(path), "read the metadata of", e))?;
+    Ok(match crate::sys::path_id(path) {
+        Ok(named) => named == open,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
         Err(e) => return Err(Error::io(Some(path), "read the metadata of", e)),
     })

@@ -7,6 +7,8 @@
 //!   a table of this process's holders (macOS, which has no open-file-description locks);
 //! - `linux`: `fallocate`, open-file-description byte locks, futexes, `memfd`, `O_TMPFILE`;
 //! - `macos`: which of the portable Unix paths macOS uses, and why;
+//! - `windows`: `LockFileEx` byte locks, positioned I/O, file identity by volume and index,
+//!   polling wakeups, delete-on-close backing for shared anonymous maps;
 //! - `cpu`: indivisible 16-byte loads and stores per processor, and a prefetch hint.
 //!
 //! Every path macOS takes is also compiled on Linux and can be forced on there with the
@@ -18,27 +20,38 @@ mod cpu;
 mod linux;
 #[cfg(target_os = "macos")]
 mod macos;
+#[cfg(unix)]
 mod posix_locks;
+#[cfg(unix)]
 mod unix;
+#[cfg(windows)]
+mod windows;
 
 #[cfg(target_os = "linux")]
 use linux as os;
 #[cfg(target_os = "macos")]
 use macos as os;
+#[cfg(unix)]
+use unix as common;
+#[cfg(windows)]
+use windows as os;
+#[cfg(windows)]
+use windows as common;
 
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
-compile_error!(
-    "recmap supports Linux and macOS (see the README's platform table); Windows is in progress"
-);
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
+compile_error!("recmap supports Linux, macOS and Windows (see the README's platform table)");
 
+pub(crate) use common::{
+    NewFile, OpenFile, file_id, fork_generation, link_count, open, path_id, sync_dir, write_all_at,
+    write_zeros,
+};
+pub use common::{allocation_granularity, page_size};
 pub(crate) use cpu::{has_atomic16, peek16, prefetch};
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub(crate) use cpu::{load16, store16};
 #[cfg(target_os = "linux")]
 pub(crate) use os::can_remap;
 pub(crate) use os::{allocate, byte_lock, byte_lock_held, futex_wait, futex_wake, memfd};
-pub(crate) use unix::{NewFile, OpenFile, fork_generation, open, sync_dir, write_zeros};
-pub use unix::{allocation_granularity, page_size};
 
 /// The environment variable that, set to `portable`, makes recmap on Linux take the paths
 /// it takes on macOS (POSIX record locks with a table of holders, sleep-poll wakeups, growth
@@ -46,6 +59,7 @@ pub use unix::{allocation_granularity, page_size};
 #[cfg(target_os = "linux")]
 pub(crate) const SYS_ENV: &str = "RECMAP_SYS";
 
+#[cfg(unix)]
 /// Whether this process takes the portable paths: always on macOS; on Linux when
 /// `RECMAP_SYS=portable` (read once; every process of a test inherits it, so all agree).
 pub(crate) fn portable() -> bool {

@@ -52,6 +52,31 @@ pub(crate) fn open(path: &std::path::Path, write: bool) -> std::io::Result<OpenF
         .map(OpenFile::from)
 }
 
+/// Writes all of `buf` at byte `offset` of `file` (`pwrite`), leaving the file cursor alone.
+pub(crate) fn write_all_at(file: &std::fs::File, buf: &[u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, buf, offset)
+}
+
+/// The identity of an open file: its device and inode.
+pub(crate) fn file_id(file: &std::fs::File) -> std::io::Result<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = file.metadata()?;
+    Ok((meta.dev(), meta.ino()))
+}
+
+/// The identity of the file `path` names now (symbolic links followed).
+pub(crate) fn path_id(path: &std::path::Path) -> std::io::Result<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path)?;
+    Ok((meta.dev(), meta.ino()))
+}
+
+/// How many names (hard links) the open file has.
+pub(crate) fn link_count(file: &std::fs::File) -> std::io::Result<u64> {
+    use std::os::unix::fs::MetadataExt;
+    Ok(file.metadata()?.nlink())
+}
+
 /// Sleeps for `timeout`, or 1 ms if that is shorter: a wakeup by polling, where there are no
 /// futexes shared between processes. The caller re-reads the value it waits on after every
 /// return, so a change is seen within 1 ms.

@@ -96,7 +96,6 @@
 //! to each look at a changed count (measured in the README, "tail" and "append" rows).
 
 use std::any::TypeId;
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -353,8 +352,7 @@ impl<T: Record, M: Mode> Table<T, M> {
                     // One pwrite of 16 bytes inside one page: a kill cannot split it, and
                     // readers, who read under the shared lock, never see it half-done.
                     let _guard = self.map.commit_lock(true)?;
-                    self.file()?
-                        .write_all_at(&block, at as u64)
+                    crate::sys::write_all_at(self.file()?, &block, at as u64)
                         .map_err(|e| Error::io(self.map.path(), "write the record count of", e))?;
                     true
                 }
@@ -377,8 +375,7 @@ impl<T: Record, M: Mode> Table<T, M> {
                 len: self.len as u64,
             });
         }
-        self.file()?
-            .write_all_at(text.as_bytes(), field.start as u64)
+        crate::sys::write_all_at(self.file()?, text.as_bytes(), field.start as u64)
             .map_err(|e| Error::io(self.map.path(), "write the record count of", e))?;
         self.flushed_len = self.len;
         Ok(())

@@ -4,7 +4,6 @@
 use std::any::TypeId;
 use std::io::ErrorKind;
 use std::ops::Range;
-use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::Path;
 use std::time::Duration;
 
@@ -562,8 +561,7 @@ impl<T: Record> Table<T> {
         });
         if let Some((header, field)) = in_place {
             // One write of at most a few hundred bytes, inside the first page.
-            self.file()?
-                .write_all_at(&header, 0)
+            crate::sys::write_all_at(self.file()?, &header, 0)
                 .map_err(|e| Error::io(self.map.path(), "rewrite the header of", e))?;
             self.count_field = field;
             return Ok(());
@@ -574,7 +572,7 @@ impl<T: Record> Table<T> {
         // would turn the link into a copy and leave the target with the old data).
         let path =
             std::fs::canonicalize(&named).map_err(|e| Error::io(Some(&named), "resolve", e))?;
-        let links = self.file()?.metadata().map(|m| m.nlink()).unwrap_or(1);
+        let links = crate::sys::link_count(self.file()?).unwrap_or(1);
         if links > 1 {
             // A rename would give this name a new file and leave the other names the old one.
             return Err(Error::HardLinked { path: named, links });

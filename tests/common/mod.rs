@@ -8,6 +8,11 @@ use std::process::{Command, Stdio};
 /// `python3`, if it runs. Under CI (`CI` set) a missing Python fails the test instead of
 /// skipping it, so the cross-checks cannot silently stop running.
 pub fn python3() -> Option<Command> {
+    if skip_under_wine(
+        "a Windows test binary cannot start the Linux python3 (the Linux build runs this cross-check)",
+    ) {
+        return None;
+    }
     let ok = Command::new("python3")
         .arg("--version")
         .output()
@@ -174,4 +179,26 @@ pub fn child_line(out: &mut impl std::io::Read, child: &str) -> String {
             return line.to_owned();
         }
     }
+}
+
+/// Writes `buf` at byte `offset` of `file`, whole (`pwrite`; `WriteFile` at an offset on
+/// Windows), panicking on error.
+pub fn write_at(file: &std::fs::File, buf: &[u8], offset: u64) {
+    #[cfg(unix)]
+    std::os::unix::fs::FileExt::write_all_at(file, buf, offset).unwrap();
+    #[cfg(windows)]
+    {
+        let n = std::os::windows::fs::FileExt::seek_write(file, buf, offset).unwrap();
+        assert_eq!(n, buf.len(), "a short write");
+    }
+}
+
+/// Whether the test runs under wine (`.ci/cross` sets `RECMAP_UNDER_WINE`), where what
+/// Windows allows is not always emulated; if so, says why the caller skips.
+pub fn skip_under_wine(why: &str) -> bool {
+    let wine = cfg!(windows) && std::env::var_os("RECMAP_UNDER_WINE").is_some();
+    if wine {
+        eprintln!("SKIPPED under wine: {why}");
+    }
+    wine
 }
