@@ -159,6 +159,18 @@ impl Writable for Append {}
 /// `Read`/`Copy` maps (whose `&[u8]` would cover bytes it is storing into), but not readers;
 /// a reader excludes only `ReadWrite` tables and `Write` maps.
 ///
+/// Per platform (`src/sys/`): Linux uses open-file-description locks (`F_OFD_SETLK`); macOS
+/// POSIX record locks with a table of the process's holders (see the README); Windows
+/// `LockFileEx`. Microsoft documents `LockFileEx` locks as belonging to the file handle
+/// (a second handle of the same process is refused too, as between processes; a child that
+/// inherits the handle is not granted the range), as released when the handle is closed or
+/// the process ends, as allowed past the end of the file, and as **mandatory** for `ReadFile`
+/// and `WriteFile` through other handles — a shared lock even refuses the locker's own
+/// writes — while mapped views ignore them. recmap's bytes sit near `i64::MAX`, past any data,
+/// so no read or write of recmap's ever meets one. Windows cannot be asked who holds a lock:
+/// the "held by" of an error and `appender_present` probe by locking and unlocking at once,
+/// and a lock that meets such a probe is retried for up to 1 ms before it counts as refused.
+///
 /// A conflict is [`Error::Locked`](crate::Error::Locked), or a wait with
 /// [`TableOptions::wait_for_lock`] or [`TableOptions::lock_timeout`]; a waiting writer is not
 /// starved by readers that keep coming (they queue behind it). After taking its lock a table
