@@ -73,3 +73,22 @@ pub(crate) fn portable() -> bool {
         true
     }
 }
+
+/// Makes a new file `{prefix}{pid}-{n}` in `dir` with `options` (which must say
+/// `create_new`), for the first `n` whose name is free; returns it and its name.
+fn create_unique(
+    dir: &std::path::Path,
+    prefix: &str,
+    options: &std::fs::OpenOptions,
+) -> std::io::Result<(std::fs::File, std::path::PathBuf)> {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    loop {
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = dir.join(format!("{prefix}{}-{n}", std::process::id()));
+        match options.open(&name) {
+            Ok(file) => return Ok((file, name)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}

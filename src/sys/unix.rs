@@ -89,28 +89,17 @@ pub(crate) fn poll_wait(timeout: std::time::Duration) {
 /// anonymous maps where there is no `memfd_create`.
 pub(crate) fn anon_file(len: u64) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let dir = std::env::temp_dir();
-    loop {
-        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let name = dir.join(format!(".recmap-anon-{}-{n}", std::process::id()));
-        match std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_CLOEXEC)
-            .open(&name)
-        {
-            Ok(file) => {
-                std::fs::remove_file(&name)?;
-                file.set_len(len)?;
-                return Ok(file);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    }
+    let mut options = std::fs::OpenOptions::new();
+    options
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_CLOEXEC);
+    let (file, name) = super::create_unique(&std::env::temp_dir(), ".recmap-anon-", &options)?;
+    std::fs::remove_file(&name)?;
+    file.set_len(len)?;
+    Ok(file)
 }
 
 /// The size of a virtual-memory page in bytes (Python's `mmap.PAGESIZE`).
@@ -210,28 +199,14 @@ impl NewFile {
                 temp_name: None,
             });
         }
-        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         sweep_stale_new_files(dir, ".recmap-new-");
-        loop {
-            let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let name = dir.join(format!(".recmap-new-{}-{n}", std::process::id()));
-            match std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create_new(true)
-                .mode(0o666)
-                .open(&name)
-            {
-                Ok(file) => {
-                    return Ok(NewFile {
-                        file: file.into(),
-                        temp_name: Some(name),
-                    });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e),
-            }
-        }
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create_new(true).mode(0o666);
+        let (file, name) = super::create_unique(dir, ".recmap-new-", &options)?;
+        Ok(NewFile {
+            file: file.into(),
+            temp_name: Some(name),
+        })
     }
 
     /// Gives the file the name `path`: atomically, and only if `path` does not exist

@@ -249,27 +249,16 @@ pub(crate) unsafe fn futex_wake(_ptr: *const u8) {}
 /// (`FILE_FLAG_DELETE_ON_CLOSE`, marked temporary so it stays in memory where it can): the
 /// backing of shared anonymous maps, which `set_len` can grow.
 pub(crate) fn memfd(len: u64) -> io::Result<File> {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let dir = std::env::temp_dir();
-    loop {
-        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let name = dir.join(format!(".recmap-anon-{}-{n}", std::process::id()));
-        match std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .custom_flags(FILE_FLAG_DELETE_ON_CLOSE)
-            .attributes(FILE_ATTRIBUTE_TEMPORARY)
-            .open(&name)
-        {
-            Ok(file) => {
-                file.set_len(len)?;
-                return Ok(file);
-            }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    }
+    let mut options = std::fs::OpenOptions::new();
+    options
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .custom_flags(FILE_FLAG_DELETE_ON_CLOSE)
+        .attributes(FILE_ATTRIBUTE_TEMPORARY);
+    let (file, _) = super::create_unique(&std::env::temp_dir(), ".recmap-anon-", &options)?;
+    file.set_len(len)?;
+    Ok(file)
 }
 
 fn handle_info(file: &File) -> io::Result<BY_HANDLE_FILE_INFORMATION> {
@@ -330,27 +319,14 @@ impl NewFile {
         } else {
             dir
         };
-        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         sweep_stale_new_files(dir);
-        loop {
-            let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let name = dir.join(format!(".recmap-new-{}-{n}", std::process::id()));
-            match std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create_new(true)
-                .open(&name)
-            {
-                Ok(file) => {
-                    return Ok(NewFile {
-                        file: OpenFile(file),
-                        temp_name: Some(name),
-                    });
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e),
-            }
-        }
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create_new(true);
+        let (file, name) = super::create_unique(dir, ".recmap-new-", &options)?;
+        Ok(NewFile {
+            file: OpenFile(file),
+            temp_name: Some(name),
+        })
     }
 
     /// Gives the file the name `path`: only if `path` does not exist (`AlreadyExists`
