@@ -121,7 +121,9 @@ fn boot(mut cmd: Command, kill_after: Option<Duration>, log: Option<File>) -> Re
             line.clear();
         }
     });
-    let boot_deadline = Instant::now() + Duration::from_secs(120);
+    // A guard against a hung VM, not a measure: CI runs this beside other emulation on two
+    // cores, where a whole logged run has taken over two minutes.
+    let boot_deadline = Instant::now() + Duration::from_secs(600);
     let mut vm = Vm {
         lines: Vec::new(),
         ran: Duration::ZERO,
