@@ -8,15 +8,65 @@
 //! checksum, which the caller compares with the expected one before it reports a time.
 #![allow(dead_code)]
 
+#[cfg(windows)]
+use positioned::FileExt;
 use std::fs::File;
 use std::hint::black_box;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+#[cfg(unix)]
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use recmap::view::Gather;
 use recmap::{ReadOnly, Table, TableOptions};
 use zerocopy::IntoBytes;
+
+/// Unix's whole positioned reads and writes (`pread`/`pwrite` until done) on Windows, where
+/// std has only `seek_read`/`seek_write`: one `ReadFile`/`WriteFile` at an offset each, which
+/// may be short and also moves the file's cursor (no kernel here mixes the cursor and offsets
+/// on one `File`).
+#[cfg(windows)]
+mod positioned {
+    use std::io::{Error, ErrorKind, Result};
+    use std::os::windows::fs::FileExt as _;
+
+    pub trait FileExt {
+        fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> Result<()>;
+        fn write_all_at(&self, buf: &[u8], offset: u64) -> Result<()>;
+    }
+
+    impl FileExt for std::fs::File {
+        fn read_exact_at(&self, mut buf: &mut [u8], mut offset: u64) -> Result<()> {
+            while !buf.is_empty() {
+                match self.seek_read(buf, offset) {
+                    Ok(0) => return Err(Error::from(ErrorKind::UnexpectedEof)),
+                    Ok(n) => {
+                        buf = &mut buf[n..];
+                        offset += n as u64;
+                    }
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(())
+        }
+
+        fn write_all_at(&self, mut buf: &[u8], mut offset: u64) -> Result<()> {
+            while !buf.is_empty() {
+                match self.seek_write(buf, offset) {
+                    Ok(0) => return Err(Error::from(ErrorKind::WriteZero)),
+                    Ok(n) => {
+                        buf = &buf[n..];
+                        offset += n as u64;
+                    }
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(())
+        }
+    }
+}
 
 /// A record of `W` u64 words.
 pub type Rec<const W: usize> = [u64; W];

@@ -12,7 +12,6 @@ use std::fs::File;
 use std::hint::black_box;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use crate::output::{self, Stop};
@@ -26,6 +25,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 /// Timed runs per method (after one warm-up run); the best counts.
 pub const RUNS: usize = 3;
 
+/// What `bench --cold` says off Linux, before it makes any file (see `cold.rs`).
+#[cfg(not(target_os = "linux"))]
+pub const COLD_NEEDS_LINUX: &str = "bench --cold needs Linux: it evicts the file from the page \
+     cache with posix_fadvise(POSIX_FADV_DONTNEED), and this OS has no call that drops one file's pages";
+
 pub fn run(
     size: u64,
     record: usize,
@@ -34,6 +38,10 @@ pub fn run(
     peers: bool,
     cold: bool,
 ) -> Result<(), Stop> {
+    #[cfg(not(target_os = "linux"))]
+    if cold {
+        return Err(COLD_NEEDS_LINUX.to_owned().into());
+    }
     macro_rules! dispatch {
         ($($bytes:literal),*) => {
             match record {
@@ -130,10 +138,14 @@ impl<const W: usize> Bench<W> {
             run_peers(&self.file.path, &quotes.path, Self::RECORD, &mut results)?;
         }
         std::fs::remove_file(&quotes.path).map_err(|e| self.err(e))?;
+        // Before random_write changes the records the checksums expect. (Off Linux, `run`
+        // has refused `--cold` already.)
+        #[cfg(target_os = "linux")]
         if cold {
-            // Before random_write changes the records the checksums expect.
             self.cold(&mut results)?;
         }
+        #[cfg(not(target_os = "linux"))]
+        let _ = cold;
         self.random_write(&mut results)?;
         self.append(&mut results)?;
         self.tail(&mut results)?;
@@ -362,6 +374,7 @@ impl<const W: usize> Bench<W> {
     }
 
     /// Scan and random reads from a cold page cache (see `cold.rs`).
+    #[cfg(target_os = "linux")]
     fn cold(&self, results: &mut Vec<Measurement>) -> Result<(), String> {
         self.stage("cold", 7);
         let file = &self.file;
@@ -408,7 +421,9 @@ impl<const W: usize> Bench<W> {
 }
 
 /// On Ctrl-C, remove the temporary files and directory before exiting.
+#[cfg(unix)]
 fn cleanup_on_ctrl_c(dir: &Path) {
+    use std::sync::OnceLock;
     /// The files (then the directory) to remove, as C strings built before the handler exists.
     static PATHS: OnceLock<Vec<std::ffi::CString>> = OnceLock::new();
     let paths: Option<Vec<_>> = [
@@ -452,6 +467,12 @@ fn cleanup_on_ctrl_c(dir: &Path) {
     // fixed before installation, through async-signal-safe calls.
     unsafe { libc::signal(libc::SIGINT, handler as *const () as libc::sighandler_t) };
 }
+
+/// Windows: no cleanup on Ctrl-C. Its console handler runs on a new thread while the bench
+/// still holds its files mapped, and a mapped file cannot be removed there until unmapped;
+/// Ctrl-C ends the process (status 0xC000013A) and leaves the `recmap-bench-*` directory.
+#[cfg(not(unix))]
+fn cleanup_on_ctrl_c(_dir: &Path) {}
 
 /// Runs `benches/peers.py` on the bench's own files (`path`, and `quotes` for the column
 /// workload) and adds its rows; without python3 and numpy, says so and adds nothing.

@@ -6,6 +6,11 @@
 //! Eviction is `fdatasync` then `posix_fadvise(POSIX_FADV_DONTNEED)` with no mapping of the
 //! file alive (the kernel keeps mapped pages), checked with `mincore` on a fresh mapping:
 //! a run whose file was still more than 5% resident is reported as such, not timed as cold.
+//!
+//! Linux only (the module is compiled there alone): macOS has no call that drops one file's
+//! pages from the cache (`purge` drops all, as root), and Windows documents none either.
+//! Elsewhere `bench --cold` refuses at once (`bench::COLD_NEEDS_LINUX`) rather than time a
+//! warm run as a cold one.
 
 use std::fs::File;
 use std::os::fd::AsRawFd;
@@ -32,29 +37,15 @@ pub fn evict(path: &Path) -> Result<f64, String> {
     let err = |e: std::io::Error| format!("{}: cannot evict: {e}", path.display());
     let file = File::open(path).map_err(err)?;
     file.sync_data().map_err(err)?;
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: `posix_fadvise` only reads its integer arguments; the descriptor is `file`'s.
-        let rc = unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
-        if rc != 0 {
-            return Err(err(std::io::Error::from_raw_os_error(rc)));
-        }
-        resident_share(path)
+    // SAFETY: `posix_fadvise` only reads its integer arguments; the descriptor is `file`'s.
+    let rc = unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+    if rc != 0 {
+        return Err(err(std::io::Error::from_raw_os_error(rc)));
     }
-    // macOS has no call that drops one file's pages from the cache (`purge` drops all, as
-    // root): say so rather than time a warm run as a cold one.
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = file.as_raw_fd();
-        Err(format!(
-            "{}: cold runs need Linux (posix_fadvise DONTNEED evicts one file's pages; this OS has no such call)",
-            path.display()
-        ))
-    }
+    resident_share(path)
 }
 
 /// The share of `path`'s pages in the page cache, from `mincore` on a fresh read-only map.
-#[cfg(target_os = "linux")]
 fn resident_share(path: &Path) -> Result<f64, String> {
     let map = MapOptions::new()
         .access(Access::Read)

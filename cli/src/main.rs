@@ -2,6 +2,8 @@
 //! (any .npy file, decoded from its own dtype).
 
 mod bench;
+// Cold-cache eviction needs posix_fadvise and mincore; elsewhere `bench --cold` refuses.
+#[cfg(target_os = "linux")]
 mod cold;
 mod decode;
 mod inspect;

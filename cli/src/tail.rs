@@ -1,7 +1,7 @@
 //! `recmap bench`'s tail workload: this process appends timestamped records through an
 //! `Append` table while a follower *process* (this binary, `recmap __follow`) waits for them
 //! with `wait_for_len` and measures how long each took to arrive (`CLOCK_MONOTONIC`, which
-//! both processes share).
+//! both processes share; `QueryPerformanceCounter` on Windows).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -28,6 +28,11 @@ pub struct TailRun {
 }
 
 /// `CLOCK_MONOTONIC` in nanoseconds: the same clock in every process of the machine.
+///
+/// Not `Instant`: the writer and the follower are two processes, and a latency is one's
+/// reading minus the other's, so the clock must be one the whole machine shares and whose
+/// raw value can be sent; `Instant` promises neither.
+#[cfg(unix)]
 fn now_ns() -> u64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
@@ -36,6 +41,28 @@ fn now_ns() -> u64 {
     // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC always exists on Linux.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// Windows' machine-wide monotonic clock, `QueryPerformanceCounter`, in nanoseconds: Microsoft
+/// documents its readings as comparable between processes (and its frequency as fixed at
+/// boot), which is what the follower's latencies need.
+#[cfg(windows)]
+fn now_ns() -> u64 {
+    use std::sync::OnceLock;
+    use windows_sys::Win32::System::Performance::{
+        QueryPerformanceCounter, QueryPerformanceFrequency,
+    };
+    static FREQUENCY: OnceLock<u64> = OnceLock::new();
+    let frequency = *FREQUENCY.get_or_init(|| {
+        let mut f = 0i64;
+        // SAFETY: `f` is a valid, writable i64; the call cannot fail on Windows XP or later.
+        unsafe { QueryPerformanceFrequency(&mut f) };
+        f.max(1) as u64
+    });
+    let mut count = 0i64;
+    // SAFETY: as above.
+    unsafe { QueryPerformanceCounter(&mut count) };
+    (u128::from(count as u64) * 1_000_000_000 / u128::from(frequency)) as u64
 }
 
 /// How a run paces and commits, and how its follower waits.
