@@ -18,11 +18,53 @@
 //! - slice assignment `m[a:a+n] = data` with empty `data`: CPython clamps the slice and
 //!   accepts even `a > len`; recmap's `write_at` refuses ranges that start past the end, so
 //!   generated assignments are non-empty.
+//!
+//! # Record and replay: the Windows build against the Linux oracle
+//!
+//! A Windows test binary under wine cannot start the Linux `python3`, so CPython's answers
+//! are recorded on Linux and replayed there:
+//!
+//! - `RECMAP_PARITY_RECORD=<dir>` (a run that has python3): each oracle call's input — the
+//!   script, its arguments and its stdin — is written to `<dir>/<test>.<n>.in` and CPython's
+//!   output to `<dir>/<test>.<n>.out`, `n` counting the test's calls from 0; recmap is
+//!   checked against CPython as in any run.
+//! - `RECMAP_PARITY_REPLAY=<dir>` (no python3 needed): each call's expected output is read
+//!   from `<dir>` after the input this run generated is checked to be byte-identical to the
+//!   recorded one. A missing recording, a different input, or a recording with calls this run
+//!   did not make fails the test; nothing is skipped.
+//!
+//! The inputs do not depend on the machine: the sequences are seeded, files are named
+//! relative to the directory Python runs in, and the offsets are 64 KiB multiples
+//! ([`MAP_OFFSET`]), not this machine's `ALLOCATIONGRANULARITY`.
+//!
+//! # What differs on Windows, from CPython's `mmap` documentation
+//!
+//! The Linux oracle stands for CPython on Windows only where the two behave alike. Where the
+//! documentation says they do not:
+//! - `ALLOCATIONGRANULARITY` is 64 KiB on Windows (the page size on Linux), and `offset` must
+//!   be a multiple of it: the generator maps at [`MAP_OFFSET`] = 64 KiB, valid on both (a
+//!   sequence generated with Linux's 4 KiB would be refused by CPython on Windows).
+//! - a length past the end of the file: Windows CPython extends the file to it, Unix CPython
+//!   raises `ValueError`. Not generated (maps cover the file); `documented_differences_from_cpython`
+//!   checks recmap's extension against the Unix answer — on Windows, CPython and recmap agree.
+//! - `resize` raises `OSError` on Windows when another map of the same file (or of the same
+//!   `tagname`) is held, and an anonymous (pagefile) map is resized by copying into a new one:
+//!   not generated (each sequence holds one map, of a file).
+//! - `tagname` (a named mapping) exists only on Windows, and `flags`, `prot`, `trackfd` and
+//!   `madvise` only on Unix: none is generated.
+//! - an empty file cannot be mapped on either ("you cannot create an empty mapping on
+//!   Windows"; `ValueError` on Unix too), so the empty-file check holds on both.
+//!
+//! Every generated operation — reads, writes, seeks, `find`/`rfind`, `move`, slice
+//! assignment, `resize` of the one map (file and map change together: Windows CPython unmaps
+//! its view, sets the end of file and maps again), `size`, `tell`, `len` — is documented alike
+//! on both, so all of them are replayed on Windows.
 
 mod common;
 
 use std::fmt::Write as _;
 use std::io::{Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 
 use common::Rng;
 use recmap::{Access, Map, MapOptions};
@@ -30,6 +72,174 @@ use recmap::{Access, Map, MapOptions};
 const ORACLE: &str = include_str!("python/mmap_oracle.py");
 const ALPHABET: &[u8] = b"ab\nx\0";
 const SEQUENCES: u64 = 400;
+
+/// The offset of the sequences that map past the start of their file: 64 KiB, Windows'
+/// `ALLOCATIONGRANULARITY` and a multiple of every page size recmap runs on, so a sequence
+/// recorded on Linux is valid for CPython (and replayed) on Windows.
+const MAP_OFFSET: usize = 64 << 10;
+
+/// Where CPython's answers come from: Python run here (its calls recorded into a directory,
+/// or not), or a recording replayed. See the module docs.
+enum Source {
+    Live,
+    Record(PathBuf),
+    Replay(PathBuf),
+}
+
+/// CPython as the oracle of one test: its calls, numbered in order.
+struct Oracle {
+    test: &'static str,
+    calls: usize,
+    source: Source,
+}
+
+impl Oracle {
+    /// The oracle for `test`, or `None` (having said why) when there is neither python3 nor
+    /// a recording to replay.
+    fn new(test: &'static str) -> Option<Oracle> {
+        let record = std::env::var_os("RECMAP_PARITY_RECORD").map(PathBuf::from);
+        let replay = std::env::var_os("RECMAP_PARITY_REPLAY").map(PathBuf::from);
+        let source = match (record, replay) {
+            (Some(_), Some(_)) => {
+                panic!("RECMAP_PARITY_RECORD and RECMAP_PARITY_REPLAY are both set: pick one")
+            }
+            (None, Some(dir)) => {
+                assert!(
+                    dir.is_dir(),
+                    "RECMAP_PARITY_REPLAY={}: no such directory (record one on Linux with \
+                     RECMAP_PARITY_RECORD)",
+                    dir.display()
+                );
+                Source::Replay(dir)
+            }
+            (record, None) => {
+                if common::skip_under_wine(
+                    "no RECMAP_PARITY_REPLAY recording of the Linux CPython oracle was given",
+                ) {
+                    return None;
+                }
+                common::python3()?;
+                match record {
+                    Some(dir) => {
+                        std::fs::create_dir_all(&dir).unwrap();
+                        // A recording is whole: drop this test's calls of an earlier one.
+                        let prefix = format!("{test}.");
+                        for entry in std::fs::read_dir(&dir).unwrap() {
+                            let entry = entry.unwrap();
+                            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                                std::fs::remove_file(entry.path()).unwrap();
+                            }
+                        }
+                        Source::Record(dir)
+                    }
+                    None => Source::Live,
+                }
+            }
+        };
+        Some(Oracle {
+            test,
+            calls: 0,
+            source,
+        })
+    }
+
+    /// Everything Python is given, as recorded: the script, the arguments and stdin.
+    fn input(script: &str, args: &[&str], stdin: &[u8]) -> Vec<u8> {
+        let mut out = format!("script {}\n{script}\nargs {}\n", script.len(), args.len());
+        for a in args {
+            let _ = writeln!(out, "{a}");
+        }
+        let _ = writeln!(out, "stdin {}", stdin.len());
+        let mut out = out.into_bytes();
+        out.extend_from_slice(stdin);
+        out
+    }
+
+    /// `python3 -c script args...` in `cwd` with `stdin`, or its recorded answer: stdout.
+    fn run(&mut self, script: &str, args: &[&str], cwd: &Path, stdin: &[u8]) -> String {
+        let name = format!("{}.{}", self.test, self.calls);
+        self.calls += 1;
+        let live = || {
+            let mut python = common::python3().unwrap();
+            python.current_dir(cwd);
+            common::run_python(python, script, args, stdin)
+        };
+        match &self.source {
+            Source::Live => live(),
+            Source::Record(dir) => {
+                let out = live();
+                std::fs::write(
+                    dir.join(format!("{name}.in")),
+                    Self::input(script, args, stdin),
+                )
+                .unwrap();
+                std::fs::write(dir.join(format!("{name}.out")), &out).unwrap();
+                out
+            }
+            Source::Replay(dir) => {
+                let path = dir.join(format!("{name}.in"));
+                let recorded = std::fs::read(&path).unwrap_or_else(|e| {
+                    panic!(
+                        "{}: {e}: the recording has no call {name} (record again on Linux with \
+                         RECMAP_PARITY_RECORD)",
+                        path.display()
+                    )
+                });
+                let input = Self::input(script, args, stdin);
+                if recorded != input {
+                    let (want, got) = (
+                        String::from_utf8_lossy(&recorded),
+                        String::from_utf8_lossy(&input),
+                    );
+                    let (line, (w, g)) = want
+                        .lines()
+                        .map(Some)
+                        .chain(std::iter::repeat(None))
+                        .zip(got.lines().map(Some).chain(std::iter::repeat(None)))
+                        .enumerate()
+                        // The first differing line past the length headers, which differ with it.
+                        .find(|(_, (w, g))| {
+                            w != g
+                                && !["script ", "stdin "].iter().any(|h| {
+                                    w.is_some_and(|w| w.starts_with(h))
+                                        && g.is_some_and(|g| g.starts_with(h))
+                                })
+                        })
+                        .unwrap_or((0, (None, None)));
+                    let cut = |l: Option<&str>| {
+                        l.map_or("<none>".to_owned(), |l| l.chars().take(200).collect())
+                    };
+                    panic!(
+                        "{}: the input this run generated for call {name} is not the recorded one \
+                         ({} bytes recorded, {} generated); first difference at line {}:\n  \
+                         recorded:  {}\n  generated: {}",
+                        path.display(),
+                        recorded.len(),
+                        input.len(),
+                        line + 1,
+                        cut(w),
+                        cut(g)
+                    );
+                }
+                let path = dir.join(format!("{name}.out"));
+                std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            }
+        }
+    }
+
+    /// Ends the test's calls: a replayed recording must hold no call beyond them.
+    fn finish(self) {
+        if let Source::Replay(dir) = &self.source {
+            let next = dir.join(format!("{}.{}.in", self.test, self.calls));
+            assert!(
+                !next.exists(),
+                "{}: the recording has more calls than the {} this run made",
+                next.display(),
+                self.calls
+            );
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -161,12 +371,9 @@ impl Sequence {
             _ => Access::Write,
         };
         let len = 1 + rng.below(48);
-        // One sequence in ten maps at a page offset (CPython needs a page multiple).
-        let offset = if rng.below(10) == 0 {
-            recmap::allocation_granularity()
-        } else {
-            0
-        };
+        // One sequence in ten maps at an offset (CPython needs a multiple of its
+        // ALLOCATIONGRANULARITY, which 64 KiB is on every OS: see the module docs).
+        let offset = if rng.below(10) == 0 { MAP_OFFSET } else { 0 };
         let contents = rng.bytes_from(ALPHABET, offset + len, offset + len + 1);
         let ops = (0..1 + rng.below(25))
             .map(|_| Op::random(&mut rng, len))
@@ -221,9 +428,10 @@ impl Sequence {
 
 #[test]
 fn random_sequences_match_cpython_mmap() {
-    let Some(python) = common::python3() else {
+    let Some(mut oracle) = Oracle::new("random_sequences_match_cpython_mmap") else {
         return;
     };
+    assert_eq!(MAP_OFFSET % recmap::allocation_granularity(), 0);
     let base: u64 = std::env::var("RECMAP_PARITY_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -234,10 +442,11 @@ fn random_sequences_match_cpython_mmap() {
 
     let mut input = String::new();
     seqs.iter().for_each(|s| s.oracle_input(&mut input));
-    let expected = common::run_python(python, ORACLE, &[], input.as_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let expected = oracle.run(ORACLE, &[], dir.path(), input.as_bytes());
+    oracle.finish();
     let mut expected = expected.lines();
 
-    let dir = tempfile::tempdir().unwrap();
     let mut ops_checked = 0;
     for seq in &seqs {
         let got = seq.run_recmap(dir.path());
@@ -266,23 +475,29 @@ fn random_sequences_match_cpython_mmap() {
         ops_checked > 1000,
         "only {ops_checked} operations were compared"
     );
-    eprintln!("compared {ops_checked} operations in {SEQUENCES} sequences with CPython");
+    let replayed = std::env::var("RECMAP_PARITY_REPLAY")
+        .map(|d| format!(" (its answers replayed from {d})"))
+        .unwrap_or_default();
+    eprintln!("compared {ops_checked} operations in {SEQUENCES} sequences with CPython{replayed}");
 }
 
 /// Each deliberate difference from CPython, checked on both sides.
 #[test]
 fn documented_differences_from_cpython() {
-    let Some(_) = common::python3() else { return };
+    let Some(mut oracle) = Oracle::new("documented_differences_from_cpython") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("f");
     std::fs::write(&path, b"0123456789").unwrap();
-    let p = path.to_str().unwrap();
-    let cpython = |snippet: &str| {
+    // Python runs in `dir` and is given the file's name there: the same input on every machine.
+    let mut cpython = |snippet: &str| {
         let script = format!(
             "import mmap, sys\nf = open(sys.argv[1], 'r+b')\ntry:\n    {snippet}\n    \
              print('ok')\nexcept Exception as e:\n    print(type(e).__name__)"
         );
-        common::run_python(common::python3().unwrap(), &script, &[p], b"")
+        oracle
+            .run(&script, &["f"], dir.path(), b"")
             .trim()
             .to_owned()
     };
@@ -298,7 +513,8 @@ fn documented_differences_from_cpython() {
     assert_eq!(&m[..], b"3456");
     drop(m);
 
-    // A length past the end of the file.
+    // A length past the end of the file. (Unix CPython refuses; Windows CPython extends the
+    // file as recmap does: on Windows the answer checked is the Linux oracle's.)
     assert_eq!(cpython("mmap.mmap(f.fileno(), 12)"), "ValueError");
     let m = MapOptions::new()
         .access(Access::Write)
@@ -315,12 +531,8 @@ fn documented_differences_from_cpython() {
     let script = "import mmap, sys\nf = open(sys.argv[1], 'rb')\ntry:\n    mmap.mmap(f.fileno(), 0, \
                   access=mmap.ACCESS_READ)\n    print('ok')\nexcept Exception as e:\n    \
                   print(type(e).__name__)";
-    let out = common::run_python(
-        common::python3().unwrap(),
-        script,
-        &[empty.to_str().unwrap()],
-        b"",
-    );
+    let out = oracle.run(script, &["empty"], dir.path(), b"");
+    oracle.finish();
     assert_eq!(out.trim(), "ValueError");
     assert!(Map::open(&empty, Access::Read).unwrap().is_empty());
 }
