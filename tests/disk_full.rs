@@ -15,10 +15,17 @@ use recmap::{Access, Error, Map, MapOptions, Table};
 /// A 1 MiB tmpfs mounted on a fresh directory, unmounted on drop.
 struct SmallDisk {
     dir: tempfile::TempDir,
+    /// One disk at a time: the other test's `mount`/`umount` child would inherit this test's
+    /// open files between its fork and exec, and a file removed then keeps its space until
+    /// that exec — long enough, once, for the next create on a full 1 MiB disk to fail.
+    _alone: std::sync::MutexGuard<'static, ()>,
 }
+
+static ONE_DISK_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl SmallDisk {
     fn mount() -> Option<SmallDisk> {
+        let alone = ONE_DISK_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let dir = tempfile::tempdir().unwrap();
         let ok = Command::new("mount")
             .args(["-t", "tmpfs", "-o", "size=1m", "recmap-test"])
@@ -26,7 +33,7 @@ impl SmallDisk {
             .status()
             .is_ok_and(|s| s.success());
         if ok {
-            return Some(SmallDisk { dir });
+            return Some(SmallDisk { dir, _alone: alone });
         }
         // SAFETY: `geteuid` reads the process's user id; it cannot fail.
         let root = unsafe { libc::geteuid() } == 0;
