@@ -220,6 +220,141 @@ fn anonymous_map_is_zeroed_and_resizable(m: &mut Map) {
     m.flush_range(0, 6).unwrap();
 }
 
+const NAMED_ENV: &str = "RECMAP_NAMED_CHILD";
+
+/// A name no other test run uses.
+fn unique_name(what: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("recmap-{what}-{}-{nanos}", std::process::id())
+}
+
+/// The other process of `named_maps_are_shared_between_processes`: maps the name it is given,
+/// checks the parent's bytes and answers beside them. An ordinary test run does nothing here.
+#[test]
+fn named_child() {
+    let Ok(name) = std::env::var(NAMED_ENV) else {
+        return;
+    };
+    // SAFETY: the parent does not touch the memory until this process has exited.
+    let mut m = unsafe { Map::named(&name, 4096) }.unwrap();
+    assert_eq!(m.len(), 4096);
+    assert_eq!(&m[..4], b"ping");
+    m.write_at(8, b"pong").unwrap();
+}
+
+/// Python's `mmap(-1, n, tagname=name)`: another process that maps the same name sees and
+/// changes the same memory (a separate process, started anew, not a fork).
+#[test]
+fn named_maps_are_shared_between_processes() {
+    let name = unique_name("shared");
+    // SAFETY: only this test and its child map this name, one at a time.
+    let mut m = unsafe { Map::named(&name, 4096) }.unwrap();
+    assert_eq!(
+        (m.name(), m.path(), m.len()),
+        (Some(name.as_str()), None, 4096)
+    );
+    assert_eq!(&m[..], &[0u8; 4096][..]);
+    m.write_at(0, b"ping").unwrap();
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "named_child", "--nocapture", "--test-threads=1"])
+        .env(NAMED_ENV, &name)
+        .status()
+        .unwrap();
+    assert!(status.success(), "the child failed: {status}");
+    assert_eq!(&m[8..12], b"pong");
+    drop(m);
+    // Unix: the name outlives every map until removed; Windows: it went with the last view.
+    assert_eq!(Map::remove_named(&name).unwrap(), cfg!(unix));
+}
+
+/// How long a name lives: on Unix until `remove_named` (as a file in `/dev/shm` would), on
+/// Windows while some process maps it.
+#[test]
+fn named_memory_lives_as_the_platform_keeps_it() {
+    let name = unique_name("lives");
+    // SAFETY: only this test maps this name.
+    let mut a = unsafe { Map::named(&name, 64) }.unwrap();
+    a.write_at(0, b"kept").unwrap();
+    drop(a);
+    // SAFETY: as above.
+    let b = unsafe { Map::named(&name, 64) }.unwrap();
+    let expect: &[u8] = if cfg!(unix) { b"kept" } else { b"\0\0\0\0" };
+    assert_eq!(&b[..4], expect);
+    drop(b);
+    if cfg!(unix) {
+        assert!(Map::remove_named(&name).unwrap());
+        // SAFETY: as above.
+        let fresh = unsafe { Map::named(&name, 64) }.unwrap();
+        assert_eq!(&fresh[..4], b"\0\0\0\0");
+        drop(fresh);
+        assert!(Map::remove_named(&name).unwrap());
+    }
+    assert!(!Map::remove_named(&name).unwrap());
+}
+
+/// A second map of a name may be longer than the memory: Unix extends it (both see the new
+/// bytes), Windows refuses (a section's size is fixed). `resize` follows the same rule.
+#[test]
+fn named_memory_grows_on_unix_and_is_fixed_on_windows() {
+    let name = unique_name("grow");
+    // SAFETY: only this test maps this name; no borrow of one map lives across a write
+    // through another.
+    let mut small = unsafe { Map::named(&name, 8) }.unwrap();
+    small.write_at(0, b"12345678").unwrap();
+    // SAFETY: as above.
+    let big = unsafe { Map::named(&name, 100_000) };
+    if cfg!(unix) {
+        let mut big = big.unwrap();
+        assert_eq!((&big[..8], &big[8..16]), (&b"12345678"[..], &[0u8; 8][..]));
+        big.write_at(99_990, b"far").unwrap();
+        // SAFETY: as above.
+        let third = unsafe { Map::named(&name, 100_000) }.unwrap();
+        assert_eq!(&third[99_990..99_993], b"far");
+    } else {
+        assert!(
+            matches!(big, Err(Error::Io { ref path, .. }) if path.as_deref() == Some(Path::new(&name))),
+            "{big:?}"
+        );
+    }
+    let resized = small.resize(16);
+    if cfg!(target_os = "linux") {
+        resized.unwrap();
+        assert_eq!(&small[..8], b"12345678");
+    } else if cfg!(windows) {
+        assert!(
+            matches!(resized, Err(Error::Unsupported { .. })),
+            "{resized:?}"
+        );
+        assert_eq!(small.len(), 8);
+    }
+    drop(small);
+    let _ = Map::remove_named(&name);
+}
+
+/// Names the platform cannot take give `Error::Io` with the name and `InvalidInput`.
+#[test]
+fn invalid_names_are_clear_errors() {
+    let mut bad = vec!["", "nul\0inside"];
+    if cfg!(unix) {
+        bad.push("a/b");
+    }
+    for name in bad {
+        // SAFETY: the call fails before anything is mapped.
+        let err = unsafe { Map::named(name, 8) }.unwrap_err();
+        match &err {
+            Error::Io { path, source, .. } => {
+                assert_eq!(path.as_deref(), Some(Path::new(name)));
+                assert_eq!(source.kind(), ErrorKind::InvalidInput, "{name:?}: {err}");
+            }
+            other => panic!("{name:?}: {other:?}"),
+        }
+        assert!(matches!(Map::remove_named(name), Err(Error::Io { .. })));
+    }
+}
+
 #[cfg(unix)]
 /// Python's `mmap(-1, n)` is shared: what a forked child writes, the parent sees. A private
 /// anonymous map is copied by the fork instead.

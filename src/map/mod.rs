@@ -56,10 +56,13 @@ pub enum Access {
     Copy,
 }
 
-/// The memory behind a [`Map`]: memmap2's read-only or writable mapping.
+/// The memory behind a [`Map`]: memmap2's read-only or writable mapping, or (Windows) a view
+/// of a named section.
 enum Region {
     ReadOnly(Mmap),
     Writable(MmapMut),
+    #[cfg(windows)]
+    Section(crate::sys::SectionView),
 }
 
 impl Region {
@@ -67,6 +70,8 @@ impl Region {
         match self {
             Region::ReadOnly(m) => m,
             Region::Writable(m) => m,
+            #[cfg(windows)]
+            Region::Section(v) => v.bytes(),
         }
     }
 
@@ -75,6 +80,8 @@ impl Region {
         match self {
             Region::ReadOnly(m) => m.as_ptr(),
             Region::Writable(m) => m.as_ptr(),
+            #[cfg(windows)]
+            Region::Section(v) => v.as_ptr(),
         }
     }
 
@@ -82,6 +89,8 @@ impl Region {
         match self {
             Region::ReadOnly(m) => m.len(),
             Region::Writable(m) => m.len(),
+            #[cfg(windows)]
+            Region::Section(v) => v.len(),
         }
     }
 }
@@ -169,13 +178,17 @@ impl Region {
 /// Anonymous maps ([`Map::anon`]) have no file and need no lock.
 pub struct Map {
     // INVARIANTS: for `Access::Read` the region is `ReadOnly`; for `Write` and `Copy` it is
-    // `Writable`. `file` is `Some` (and locked, unless mapped with `open_unlocked`) for
-    // file-backed maps, `Some` (an unlocked memfd nobody else can open) for shared anonymous
-    // maps, and `None` for private anonymous ones; `path` is `Some` only for file-backed maps.
+    // `Writable` (or, for a named map on Windows, `Section`). `file` is `Some` (and locked,
+    // unless mapped with `open_unlocked`) for file-backed maps, `Some` (an unlocked memfd
+    // nobody else can open) for shared anonymous maps on Unix, `Some` (unlocked shared memory)
+    // for named maps on Unix, and `None` otherwise; `path` is `Some` only for file-backed
+    // maps, `name` only for named ones.
     region: Region,
     access: Access,
     file: Option<crate::sys::OpenFile>,
     path: Option<PathBuf>,
+    /// The name of a named map ([`Map::named`]).
+    name: Option<Box<str>>,
     offset: u64,
     /// The file cursor. May exceed `len()` after a shrinking `resize`, as in Python; every
     /// reader treats that as "at the end".
@@ -246,8 +259,13 @@ impl Map {
 
     /// Maps `len` bytes of zeroed, writable anonymous memory that is **shared** with child
     /// processes after `fork` — Python's `mmap(-1, len)` (`MAP_SHARED | MAP_ANONYMOUS`), the
-    /// basis of "map, fork, and share". Backed by a `memfd`, so [`resize`](Map::resize) grows
-    /// and shrinks it in place, and a forked child sees the new length's pages too.
+    /// basis of "map, fork, and share". On Unix it is backed by a `memfd` (an unlinked
+    /// temporary file on macOS), so [`resize`](Map::resize) grows and shrinks it in place, and
+    /// a forked child sees the new length's pages too.
+    ///
+    /// On Windows, as in Python there, it is pagefile-backed memory (a section without a
+    /// name), and `resize` copies it into a new section. Windows has no `fork`; to share
+    /// memory between processes by a name, use [`Map::named`].
     ///
     /// For memory that a fork copies instead (`MAP_PRIVATE`), use [`Map::anon_private`].
     ///
@@ -267,22 +285,142 @@ impl Map {
     /// # Ok::<(), recmap::Error>(())
     /// ```
     pub fn anon(len: usize) -> Result<Map> {
-        let err = |e| Error::io(None, "map anonymous memory for", e);
-        let memfd = crate::sys::memfd(len as u64).map_err(err)?;
-        // SAFETY: the memfd is new and unnamed: no other program can open, write or truncate
-        // it, and it is only resized through this map (`resize`), which remaps.
-        let region =
-            unsafe { options::map_region(&memfd, Access::Write, 0, len, false) }.map_err(err)?;
+        #[cfg(windows)]
+        {
+            let mut m = Map::anon_private(len)?;
+            m.flush_on_drop = false;
+            Ok(m)
+        }
+        #[cfg(unix)]
+        {
+            let err = |e| Error::io(None, "map anonymous memory for", e);
+            let memfd = crate::sys::memfd(len as u64).map_err(err)?;
+            // SAFETY: the memfd is new and unnamed: no other program can open, write or
+            // truncate it, and it is only resized through this map (`resize`), which remaps.
+            let region = unsafe { options::map_region(&memfd, Access::Write, 0, len, false) }
+                .map_err(err)?;
+            Ok(Map {
+                region,
+                access: Access::Write,
+                file: Some(memfd.into()),
+                path: None,
+                name: None,
+                offset: 0,
+                pos: 0,
+                flush_on_drop: false,
+                unsynced_name: std::sync::Mutex::new(None),
+            })
+        }
+    }
+
+    /// Maps `len` bytes of memory shared, by the name `name`, with every process that maps the
+    /// same name — Python's `mmap(-1, len, tagname=name)` on Windows, on every platform. The
+    /// first map of a name creates it, `len` zero bytes; later ones (in any process) map the
+    /// same memory, extended with zeros to `len` bytes if it is shorter (Unix; on Windows a
+    /// longer map than the memory is an error).
+    ///
+    /// | | Unix (Linux, macOS) | Windows |
+    /// |---|---|---|
+    /// | memory | POSIX shared memory, `shm_open("/name")` (on Linux a file in `/dev/shm`), mode 0600 | a pagefile-backed section, `CreateFileMappingW` with the name as given (so `Local\…` and `Global\…` work) |
+    /// | names | one component: not empty, no `/`; macOS allows at most 31 bytes | not empty; `\` only after `Local` or `Global` |
+    /// | lives | until [`Map::remove_named`], even with no map left | while any process maps it; `remove_named` has nothing to do |
+    /// | [`resize`](Map::resize) | changes the shared length (Linux; macOS refuses to change it once set) | [`Error::Unsupported`]: a section's size is fixed |
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] with the name if the name is not valid here or the memory cannot be
+    /// made, extended or mapped.
+    ///
+    /// # Safety
+    ///
+    /// Any process may map the name, so recmap cannot lock it: as for
+    /// [`MapOptions::open_unlocked`], for as long as the returned `Map` (or a view borrowed
+    /// from it) lives, the caller must ensure that no other process changes the bytes a live
+    /// `&[u8]`, `&[T]` or `&T` covers, unless the caller synchronizes those accesses itself
+    /// (with atomics in the memory, read through raw pointers), and that no one shrinks the
+    /// memory below this map's length (on Unix the next access would raise `SIGBUS`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let name = format!("recmap-doc-{}", std::process::id());
+    /// // SAFETY: nothing else maps this name while `a` and `b` live.
+    /// let mut a = unsafe { recmap::Map::named(&name, 16)? };
+    /// let b = unsafe { recmap::Map::named(&name, 16)? };
+    /// a.write_at(0, b"shared")?;
+    /// assert_eq!(&b[..6], b"shared"); // the same memory
+    /// assert_eq!(a.name(), Some(name.as_str()));
+    /// # drop((a, b));
+    /// # recmap::Map::remove_named(&name)?;
+    /// # Ok::<(), recmap::Error>(())
+    /// ```
+    pub unsafe fn named(name: &str, len: usize) -> Result<Map> {
+        let err = |e| Error::io(Some(Path::new(name)), "map the shared memory named", e);
+        #[cfg(windows)]
+        let (region, file) = (
+            Region::Section(crate::sys::SectionView::open(name, len).map_err(err)?),
+            None,
+        );
+        #[cfg(unix)]
+        let (region, file) = {
+            let shm = crate::sys::shm_open(name, len as u64).map_err(err)?;
+            // SAFETY: the caller of this `unsafe fn` promised what the lock would otherwise
+            // ensure: no unsynchronized writer and no truncation while the map lives.
+            let region =
+                unsafe { options::map_region(&shm, Access::Write, 0, len, false) }.map_err(err)?;
+            (region, Some(shm.into()))
+        };
         Ok(Map {
             region,
             access: Access::Write,
-            file: Some(memfd.into()),
+            file,
             path: None,
+            name: Some(name.into()),
             offset: 0,
             pos: 0,
             flush_on_drop: false,
             unsynced_name: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Removes the name `name` made by [`Map::named`], so that the next `named` with it makes
+    /// new memory; maps of the old memory stay valid until dropped. `Ok(false)` if there was
+    /// no such name — always on Windows, where a name lasts only while some process maps it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] with the name if it is not valid here or cannot be removed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let name = format!("recmap-doc-rm-{}", std::process::id());
+    /// // SAFETY: nothing else maps this name.
+    /// drop(unsafe { recmap::Map::named(&name, 8)? });
+    /// recmap::Map::remove_named(&name)?; // `true` on Unix, `false` on Windows
+    /// assert!(!recmap::Map::remove_named(&name)?);
+    /// # Ok::<(), recmap::Error>(())
+    /// ```
+    pub fn remove_named(name: &str) -> Result<bool> {
+        #[cfg(unix)]
+        {
+            crate::sys::shm_unlink(name)
+                .map_err(|e| Error::io(Some(Path::new(name)), "remove the shared memory named", e))
+        }
+        #[cfg(windows)]
+        {
+            if name.is_empty() || name.contains('\0') {
+                return Err(Error::io(
+                    Some(Path::new(name)),
+                    "remove the shared memory named",
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        "a section name is not empty and has no NUL",
+                    ),
+                ));
+            }
+            Ok(false)
+        }
     }
 
     /// Maps `len` bytes of zeroed anonymous memory private to this process (`MAP_PRIVATE`): a
@@ -307,6 +445,7 @@ impl Map {
             access: Access::Write,
             file: None,
             path: None,
+            name: None,
             offset: 0,
             pos: 0,
             flush_on_drop: true,
@@ -336,6 +475,18 @@ impl Map {
     /// ```
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// The name of a map made by [`Map::named`], or `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(recmap::Map::anon(1)?.name(), None);
+    /// # Ok::<(), recmap::Error>(())
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 
     /// Where in the file the map starts (`MapOptions::offset`); 0 for anonymous maps.
@@ -375,6 +526,8 @@ impl Map {
     pub(crate) fn writable(&mut self, op: &'static str) -> Result<&mut [u8]> {
         match &mut self.region {
             Region::Writable(m) => Ok(m),
+            #[cfg(windows)]
+            Region::Section(v) => Ok(v.bytes_mut()),
             Region::ReadOnly(_) => Err(Error::ReadOnly {
                 access: self.access,
                 op,
@@ -656,6 +809,12 @@ impl Map {
             return Err(Error::ReadOnly {
                 access: self.access,
                 op: "resize",
+            });
+        }
+        #[cfg(windows)]
+        if let Region::Section(_) = self.region {
+            return Err(Error::Unsupported {
+                what: "resizing a named map on Windows (a section's size is fixed)",
             });
         }
         match self.file.take() {
@@ -1030,6 +1189,7 @@ impl fmt::Debug for Map {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Map")
             .field("path", &self.path)
+            .field("name", &self.name)
             .field("access", &self.access)
             .field("offset", &self.offset)
             .field("len", &self.len())

@@ -405,6 +405,7 @@ impl MapOptions {
             access: self.access,
             file: Some(file),
             path: path.map(Path::to_path_buf),
+            name: None,
             offset: self.offset,
             pos: 0,
             flush_on_drop: true,

@@ -2,13 +2,14 @@
 //! one small file per platform behind one interface (memmap2's and std's shape):
 //!
 //! - `unix`: what every Unix shares (page size, zeros by `pwrite`, fork detection, new files
-//!   linked into place, directory sync, sleep-poll wakeups, temporary-file anonymous maps);
+//!   linked into place, directory sync, sleep-poll wakeups, temporary-file anonymous maps,
+//!   POSIX shared memory for named maps);
 //! - `posix_locks`: byte locks from POSIX record locks, made to behave like open-file locks by
 //!   a table of this process's holders (macOS, which has no open-file-description locks);
 //! - `linux`: `fallocate`, open-file-description byte locks, futexes, `memfd`, `O_TMPFILE`;
 //! - `macos`: which of the portable Unix paths macOS uses, and why;
 //! - `windows`: `LockFileEx` byte locks, positioned I/O, file identity by volume and index,
-//!   polling wakeups, delete-on-close backing for shared anonymous maps;
+//!   polling wakeups, named pagefile-backed sections for named maps;
 //! - `cpu`: indivisible 16-byte loads and stores per processor, and a prefetch hint.
 //!
 //! Every path macOS takes is also compiled on Linux and can be forced on there with the
@@ -51,7 +52,13 @@ pub(crate) use cpu::{has_atomic16, peek16, prefetch};
 pub(crate) use cpu::{load16, store16};
 #[cfg(target_os = "linux")]
 pub(crate) use os::can_remap;
-pub(crate) use os::{allocate, byte_lock, byte_lock_held, futex_wait, futex_wake, memfd};
+#[cfg(unix)]
+pub(crate) use os::memfd;
+pub(crate) use os::{allocate, byte_lock, byte_lock_held, futex_wait, futex_wake};
+#[cfg(unix)]
+pub(crate) use unix::{shm_open, shm_unlink};
+#[cfg(windows)]
+pub(crate) use windows::SectionView;
 
 /// The environment variable that, set to `portable`, makes recmap on Linux take the paths
 /// it takes on macOS (POSIX record locks with a table of holders, sleep-poll wakeups, growth

@@ -102,6 +102,68 @@ pub(crate) fn anon_file(len: u64) -> std::io::Result<std::fs::File> {
     Ok(file)
 }
 
+/// `/tag` as a C string: POSIX shared-memory names are one component after a slash.
+fn shm_name(tag: &str) -> std::io::Result<std::ffi::CString> {
+    if tag.is_empty() || tag.contains('/') {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "a shared-memory name is not empty and has no '/'",
+        ));
+    }
+    std::ffi::CString::new(format!("/{tag}")).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "a shared-memory name has no NUL byte",
+        )
+    })
+}
+
+/// The POSIX shared-memory object `tag` (`shm_open("/tag", O_RDWR | O_CREAT)`, mode 0600),
+/// extended with zeros to at least `len` bytes: the backing of named maps (Python's
+/// `tagname`, on Unix). It stays until [`shm_unlink`].
+pub(crate) fn shm_open(tag: &str, len: u64) -> std::io::Result<std::fs::File> {
+    use std::os::fd::FromRawFd;
+    let name = shm_name(tag)?;
+    // SAFETY: `name` is a valid NUL-terminated C string; the call only reads it. The mode is
+    // passed as `c_uint`, which both the fixed (Linux) and variadic (macOS) forms accept.
+    let fd = unsafe {
+        libc::shm_open(
+            name.as_ptr(),
+            libc::O_RDWR | libc::O_CREAT,
+            0o600 as libc::c_uint,
+        )
+    };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `fd` is a new, valid descriptor that nothing else owns.
+    let file = unsafe { std::fs::File::from_raw_fd(fd) };
+    // Not inherited by programs this one starts (glibc sets it already; macOS does not).
+    // SAFETY: `fd` is open (owned by `file`); F_SETFD only sets its descriptor flags.
+    if unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    if file.metadata()?.len() < len {
+        file.set_len(len)?;
+    }
+    Ok(file)
+}
+
+/// Removes the shared-memory name `tag`; `false` if there was none. Maps of it stay valid.
+pub(crate) fn shm_unlink(tag: &str) -> std::io::Result<bool> {
+    let name = shm_name(tag)?;
+    // SAFETY: `name` is a valid NUL-terminated C string; the call only reads it.
+    if unsafe { libc::shm_unlink(name.as_ptr()) } == 0 {
+        return Ok(true);
+    }
+    let e = std::io::Error::last_os_error();
+    if e.kind() == std::io::ErrorKind::NotFound {
+        Ok(false)
+    } else {
+        Err(e)
+    }
+}
+
 /// The size of a virtual-memory page in bytes (Python's `mmap.PAGESIZE`).
 ///
 /// # Examples

@@ -1,6 +1,7 @@
 //! Windows: byte locks with `LockFileEx`, positioned I/O, file identity by volume serial and
-//! file index, polling wakeups, delete-on-close backing for shared anonymous maps, and new
-//! files made under a hidden name and then renamed or linked into place.
+//! file index, polling wakeups, named pagefile-backed sections for named maps, and new files
+//! made under a hidden name and then renamed or linked into place. (Unnamed anonymous maps
+//! are memmap2's pagefile-backed ones.)
 //!
 //! **Locks.** `LockFileEx` locks belong to the open file (a handle and its duplicates), conflict
 //! between two opens even inside one process, and go when the file is closed or the process
@@ -20,14 +21,19 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use windows_sys::Win32::Foundation::{
-    CloseHandle, ERROR_IO_PENDING, ERROR_LOCK_VIOLATION, ERROR_NOT_LOCKED, STILL_ACTIVE,
+    CloseHandle, ERROR_IO_PENDING, ERROR_LOCK_VIOLATION, ERROR_NOT_LOCKED, HANDLE,
+    INVALID_HANDLE_VALUE, STILL_ACTIVE,
 };
 use windows_sys::Win32::Storage::FileSystem::{
-    BY_HANDLE_FILE_INFORMATION, FILE_ATTRIBUTE_TEMPORARY, FILE_FLAG_BACKUP_SEMANTICS,
-    FILE_FLAG_DELETE_ON_CLOSE, FILE_READ_ATTRIBUTES, GetFileInformationByHandle,
-    LOCKFILE_EXCLUSIVE_LOCK, LOCKFILE_FAIL_IMMEDIATELY, LockFileEx, UnlockFileEx,
+    BY_HANDLE_FILE_INFORMATION, FILE_FLAG_BACKUP_SEMANTICS, FILE_READ_ATTRIBUTES,
+    GetFileInformationByHandle, LOCKFILE_EXCLUSIVE_LOCK, LOCKFILE_FAIL_IMMEDIATELY, LockFileEx,
+    UnlockFileEx,
 };
 use windows_sys::Win32::System::IO::OVERLAPPED;
+use windows_sys::Win32::System::Memory::{
+    CreateFileMappingW, FILE_MAP_ALL_ACCESS, MEMORY_MAPPED_VIEW_ADDRESS, MapViewOfFile,
+    PAGE_READWRITE, UnmapViewOfFile,
+};
 use windows_sys::Win32::System::SystemInformation::{GetSystemInfo, SYSTEM_INFO};
 use windows_sys::Win32::System::Threading::{
     GetExitCodeProcess, OpenProcess, PROCESS_QUERY_LIMITED_INFORMATION,
@@ -245,20 +251,100 @@ pub(crate) unsafe fn futex_wait(_ptr: *const u8, _expected: [u8; 4], timeout: Du
 /// None needed here; `unsafe` to match the futex-based Linux version.
 pub(crate) unsafe fn futex_wake(_ptr: *const u8) {}
 
-/// A new file of `len` zero bytes that vanishes when its last handle closes
-/// (`FILE_FLAG_DELETE_ON_CLOSE`, marked temporary so it stays in memory where it can): the
-/// backing of shared anonymous maps, which `set_len` can grow.
-pub(crate) fn memfd(len: u64) -> io::Result<File> {
-    let mut options = std::fs::OpenOptions::new();
-    options
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .custom_flags(FILE_FLAG_DELETE_ON_CLOSE)
-        .attributes(FILE_ATTRIBUTE_TEMPORARY);
-    let (file, _) = super::create_unique(&std::env::temp_dir(), ".recmap-anon-", &options)?;
-    file.set_len(len)?;
-    Ok(file)
+/// A view of a named, pagefile-backed section (`CreateFileMappingW(INVALID_HANDLE_VALUE, …,
+/// name)`): Python's `mmap(-1, len, tagname=name)`. Opening a name that exists maps the same
+/// memory; the section lives while any process has a view of it.
+pub(crate) struct SectionView {
+    ptr: *mut u8,
+    len: usize,
+    /// The section's handle, kept as long as the view (as CPython keeps it): wine drops a
+    /// section's name with its last handle, even while views remain.
+    section: HANDLE,
+}
+
+// SAFETY: the view is plain memory, and the handle a kernel handle, owned by this value until
+// `Drop`; moving or sharing the owner between threads changes nothing about them (access goes
+// through `&`/`&mut`; handles may be closed from any thread).
+unsafe impl Send for SectionView {}
+// SAFETY: as above: `&SectionView` gives only `&[u8]`.
+unsafe impl Sync for SectionView {}
+
+impl SectionView {
+    /// Opens the section `tag` (creating it, `len` zero bytes, if absent) and maps its first
+    /// `len` bytes for reading and writing. An existing section shorter than `len` is an error.
+    pub(crate) fn open(tag: &str, len: usize) -> io::Result<SectionView> {
+        if tag.is_empty() || tag.contains('\0') {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a section name is not empty and has no NUL",
+            ));
+        }
+        let name: Vec<u16> = tag.encode_utf16().chain(Some(0)).collect();
+        // A section cannot be empty; a zero-length map still names (and keeps) one byte.
+        let size = len.max(1) as u64;
+        // SAFETY: `name` is NUL-terminated UTF-16 that outlives the call; a null security
+        // descriptor means the default; INVALID_HANDLE_VALUE asks for pagefile backing.
+        let section = unsafe {
+            CreateFileMappingW(
+                INVALID_HANDLE_VALUE,
+                std::ptr::null(),
+                PAGE_READWRITE,
+                (size >> 32) as u32,
+                size as u32,
+                name.as_ptr(),
+            )
+        };
+        if section.is_null() {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `section` is a valid section handle; the view is at most its size or the
+        // call fails.
+        let view = unsafe { MapViewOfFile(section, FILE_MAP_ALL_ACCESS, 0, 0, len.max(1)) };
+        if view.Value.is_null() {
+            let err = io::Error::last_os_error();
+            // SAFETY: `section` is a handle this function owns and closes once.
+            unsafe { CloseHandle(section) };
+            return Err(err);
+        }
+        Ok(SectionView {
+            ptr: view.Value.cast(),
+            len,
+            section,
+        })
+    }
+
+    pub(crate) fn as_ptr(&self) -> *const u8 {
+        self.ptr
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8] {
+        // SAFETY: `ptr` starts a mapped, readable and writable view of at least `len` bytes
+        // that lives until `drop`; the caller of `Map::named` promised no unsynchronized
+        // writer in another process while this borrow lives.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+
+    pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `bytes`; `&mut self` makes the borrow unique in this process.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+}
+
+impl Drop for SectionView {
+    fn drop(&mut self) {
+        // SAFETY: `ptr` is the base of a view this value mapped and nothing else unmaps; no
+        // borrow of it outlives `self`. `section` is a handle this value owns and closes once.
+        unsafe {
+            UnmapViewOfFile(MEMORY_MAPPED_VIEW_ADDRESS {
+                Value: self.ptr.cast(),
+            });
+            CloseHandle(self.section);
+        }
+    }
 }
 
 fn handle_info(file: &File) -> io::Result<BY_HANDLE_FILE_INFORMATION> {
