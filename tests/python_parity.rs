@@ -51,7 +51,8 @@
 //!   `tagname`) is held, and an anonymous (pagefile) map is resized by copying into a new one:
 //!   not generated (each sequence holds one map, of a file).
 //! - `tagname` (a named mapping) exists only on Windows, and `flags`, `prot`, `trackfd` and
-//!   `madvise` only on Unix: none is generated.
+//!   `madvise` only on Unix: none is generated. (recmap's `tagname`, `Map::named`, exists on
+//!   every OS and is tested by itself, across processes, in `tests/map.rs`.)
 //! - an empty file cannot be mapped on either ("you cannot create an empty mapping on
 //!   Windows"; `ValueError` on Unix too), so the empty-file check holds on both.
 //!
