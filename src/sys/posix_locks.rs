@@ -89,6 +89,7 @@ static TABLE: Mutex<Holdings> = Mutex::new(Holdings {
 /// copied with them; that is safe because the child has taken no lock yet (every lock goes
 /// through here first), so no close can drop one.
 fn table() -> MutexGuard<'static, Holdings> {
+    hold_across_fork();
     // The table stays consistent at every `?` below, so a panic elsewhere cannot poison it
     // into a wrong state.
     let mut table = TABLE.lock().unwrap_or_else(|e| e.into_inner());
@@ -99,6 +100,45 @@ fn table() -> MutexGuard<'static, Holdings> {
         drop(std::mem::take(&mut table.files));
     }
     table
+}
+
+thread_local! {
+    /// The table's guard, held by the thread that forks from just before the `fork` until
+    /// just after it, in the parent and in the child (see [`hold_across_fork`]).
+    static HELD_ACROSS_FORK: std::cell::RefCell<Option<MutexGuard<'static, Holdings>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Makes `fork` safe for the table (registered once, at its first use): the thread that
+/// forks takes the table's lock first and lets go of it after, on both sides. Without this,
+/// a fork while *another* thread held the lock would leave the child a locked table whose
+/// holder does not exist there, and the child's first open would wait forever. (The lock is
+/// only ever held for a few non-blocking `fcntl`s, never across a wait, so a fork waits for
+/// it no longer.)
+fn hold_across_fork() {
+    static REGISTER: std::sync::Once = std::sync::Once::new();
+    REGISTER.call_once(|| {
+        // SAFETY: the handlers are `'static` functions; they only lock and unlock a mutex and
+        // move its guard in and out of a thread-local that the forking thread set itself
+        // (the child is a copy of that thread), which allocates nothing.
+        unsafe {
+            libc::pthread_atfork(
+                Some(lock_before_fork),
+                Some(unlock_after_fork),
+                Some(unlock_after_fork),
+            );
+        }
+    });
+}
+
+extern "C" fn lock_before_fork() {
+    let _ = HELD_ACROSS_FORK.try_with(|held| {
+        *held.borrow_mut() = Some(TABLE.lock().unwrap_or_else(|e| e.into_inner()));
+    });
+}
+
+extern "C" fn unlock_after_fork() {
+    let _ = HELD_ACROSS_FORK.try_with(|held| drop(held.borrow_mut().take()));
 }
 
 fn file_id(meta: &std::fs::Metadata) -> FileId {
@@ -419,6 +459,56 @@ mod tests {
     fn parked(path: &Path) -> usize {
         let id = file_id(&std::fs::metadata(path).unwrap());
         table().get(&id).map_or(0, |l| l.parked.len())
+    }
+
+    /// A fork while another thread holds the table's lock: the child must still be able to
+    /// lock (without the fork handlers it waited forever on a lock whose holder it lacks).
+    #[test]
+    fn a_fork_while_another_thread_holds_the_table_leaves_the_child_a_usable_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"x").unwrap();
+        let file = open_rw(&path);
+        let (held, release) = (
+            std::sync::Arc::new(std::sync::Barrier::new(2)),
+            Duration::from_millis(100),
+        );
+        let holder = {
+            let held = held.clone();
+            std::thread::spawn(move || {
+                let guard = table();
+                held.wait();
+                std::thread::sleep(release);
+                drop(guard);
+            })
+        };
+        held.wait(); // the other thread holds the table now, for 100 ms more
+        // SAFETY: the child locks a byte of a file it inherited (the table's lock and an
+        // `fcntl`) and calls `_exit`; the fork handlers made the table's lock free in it.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork failed");
+        if pid == 0 {
+            let ok = matches!(byte_lock(&file, i64::MAX - 1, Some(true), false), Ok(true));
+            // SAFETY: ends the child without running the parent's destructors.
+            unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut status = 0;
+        loop {
+            // SAFETY: polls the child just forked; `status` is a valid out-pointer.
+            let rc = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+            if rc == pid {
+                break;
+            }
+            if std::time::Instant::now() > deadline {
+                // SAFETY: `pid` is our own child.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+                panic!("the forked child hung on the table's lock");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+        holder.join().unwrap();
     }
 
     #[test]
