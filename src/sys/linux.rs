@@ -45,7 +45,11 @@ pub(crate) fn allocate(file: &std::fs::File, from: u64, to: u64) -> std::io::Res
 /// Takes (or, with `exclusive: None`, releases) an open-file-description lock on the one
 /// byte at `byte` (Linux `F_OFD_SETLK`): locks that belong to the open file, conflict
 /// between two opens even inside one process, and vanish when the file is closed or its
-/// process dies. Returns `Ok(false)` if the lock is held elsewhere and `wait` is off.
+/// process dies. Returns `Ok(false)` if the lock is held elsewhere and `wait` is off — after
+/// retrying for up to 1 ms: between `fork` and `exec`, a child that another thread of this
+/// process starts (std's `Command::spawn`) holds copies of all its descriptors, close-on-exec
+/// ones too, and with them the locks of files this process has already closed. A real holder
+/// still refuses after the retries; that moment passes.
 pub(crate) fn byte_lock(
     file: &std::fs::File,
     byte: i64,
@@ -55,6 +59,25 @@ pub(crate) fn byte_lock(
     if portable() {
         return posix_locks::byte_lock(file, byte, exclusive, wait);
     }
+    if wait || exclusive.is_none() {
+        return ofd_lock(file, byte, exclusive, wait);
+    }
+    for _ in 0..10 {
+        if ofd_lock(file, byte, exclusive, false)? {
+            return Ok(true);
+        }
+        std::thread::sleep(std::time::Duration::from_micros(100));
+    }
+    ofd_lock(file, byte, exclusive, false)
+}
+
+/// One `F_OFD_SETLK` (or, with `wait`, `F_OFD_SETLKW`) call, retried on `EINTR`.
+fn ofd_lock(
+    file: &std::fs::File,
+    byte: i64,
+    exclusive: Option<bool>,
+    wait: bool,
+) -> std::io::Result<bool> {
     let cmd = if wait {
         libc::F_OFD_SETLKW
     } else {
