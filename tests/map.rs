@@ -270,6 +270,81 @@ fn named_maps_are_shared_between_processes() {
     assert_eq!(Map::remove_named(&name).unwrap(), cfg!(unix));
 }
 
+const RACE_ENV: &str = "RECMAP_NAMED_RACE";
+const RACE_NAMES: usize = 300;
+
+/// A process of `named_maps_opened_at_once_never_cut_each_other`: maps each of the names in
+/// turn at its own length and stores into its last byte.
+#[test]
+fn named_race_child() {
+    let Ok(spec) = std::env::var(RACE_ENV) else {
+        return;
+    };
+    let mut parts = spec.split(' ');
+    let (base, len, start) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    let len: usize = len.parse().unwrap();
+    // All processes begin at the same moment, so that they meet on new names.
+    let start = std::time::UNIX_EPOCH + Duration::from_nanos(start.parse().unwrap());
+    while std::time::SystemTime::now() < start {
+        std::hint::spin_loop();
+    }
+    for i in 0..RACE_NAMES {
+        // SAFETY: the processes of this test only ever grow the memory and each stores into
+        // bytes no other one reads.
+        let mut m = unsafe { Map::named(&format!("{base}-{i}"), len) }.unwrap();
+        m.write_at(len - 1, &[1]).unwrap();
+    }
+}
+
+/// Processes that open the same new names at the same moment with different lengths: the
+/// memory only ever grows, so none is cut under another's map (which would kill it with
+/// `SIGBUS`). Linux only: macOS and Windows refuse to change a size once set, so there a
+/// longer map than the memory is an error and nothing can be cut.
+#[cfg(target_os = "linux")]
+#[test]
+fn named_maps_opened_at_once_never_cut_each_other() {
+    let base = unique_name("race");
+    let start = std::time::SystemTime::now() + Duration::from_millis(300);
+    let start = start
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let children: Vec<_> = (0..6)
+        .map(|k| {
+            let len = if k % 2 == 0 { 4096 } else { 1 << 20 };
+            std::process::Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "--exact",
+                    "named_race_child",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(RACE_ENV, format!("{base} {len} {start}"))
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let statuses: Vec<_> = children
+        .into_iter()
+        .map(|mut c| c.wait().unwrap())
+        .collect();
+    for i in 0..RACE_NAMES {
+        let name = format!("{base}-{i}");
+        // SAFETY: every process that mapped it has exited.
+        let m = unsafe { Map::named(&name, 1) }.unwrap();
+        drop(m);
+        Map::remove_named(&name).unwrap();
+    }
+    for s in statuses {
+        assert!(s.success(), "a process failed or was killed: {s}");
+    }
+}
+
 /// How long a name lives: on Unix until `remove_named` (as a file in `/dev/shm` would), on
 /// Windows while some process maps it.
 #[test]
@@ -295,8 +370,9 @@ fn named_memory_lives_as_the_platform_keeps_it() {
     assert!(!Map::remove_named(&name).unwrap());
 }
 
-/// A second map of a name may be longer than the memory: Unix extends it (both see the new
-/// bytes), Windows refuses (a section's size is fixed). `resize` follows the same rule.
+/// A second map of a name may be longer than the memory: Linux extends it (both see the new
+/// bytes); macOS (which sets a shared-memory size once) and Windows (a section's size is
+/// fixed) refuse. `resize` follows the same rule.
 #[test]
 fn named_memory_grows_on_unix_and_is_fixed_on_windows() {
     let name = unique_name("grow");
@@ -306,7 +382,7 @@ fn named_memory_grows_on_unix_and_is_fixed_on_windows() {
     small.write_at(0, b"12345678").unwrap();
     // SAFETY: as above.
     let big = unsafe { Map::named(&name, 100_000) };
-    if cfg!(unix) {
+    if cfg!(target_os = "linux") {
         let mut big = big.unwrap();
         assert_eq!((&big[..8], &big[8..16]), (&b"12345678"[..], &[0u8; 8][..]));
         big.write_at(99_990, b"far").unwrap();
@@ -329,6 +405,8 @@ fn named_memory_grows_on_unix_and_is_fixed_on_windows() {
             "{resized:?}"
         );
         assert_eq!(small.len(), 8);
+    } else {
+        assert!(matches!(resized, Err(Error::Io { .. })), "{resized:?}");
     }
     drop(small);
     let _ = Map::remove_named(&name);

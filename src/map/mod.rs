@@ -316,15 +316,17 @@ impl Map {
     /// Maps `len` bytes of memory shared, by the name `name`, with every process that maps the
     /// same name — Python's `mmap(-1, len, tagname=name)` on Windows, on every platform. The
     /// first map of a name creates it, `len` zero bytes; later ones (in any process) map the
-    /// same memory, extended with zeros to `len` bytes if it is shorter (Unix; on Windows a
-    /// longer map than the memory is an error).
+    /// same memory — extended with zeros to `len` bytes if it is shorter on Linux (it never
+    /// shrinks, even when processes open it at once with different lengths); on macOS and
+    /// Windows, whose shared memory keeps the size it was made with, a longer map than the
+    /// memory is an error.
     ///
     /// | | Unix (Linux, macOS) | Windows |
     /// |---|---|---|
     /// | memory | POSIX shared memory, `shm_open("/name")` (on Linux a file in `/dev/shm`), mode 0600 | a pagefile-backed section, `CreateFileMappingW` with the name as given (so `Local\…` and `Global\…` work) |
     /// | names | one component: not empty, no `/`; macOS allows at most 31 bytes | not empty; `\` only after `Local` or `Global` |
     /// | lives | until [`Map::remove_named`], even with no map left | while any process maps it; `remove_named` has nothing to do |
-    /// | [`resize`](Map::resize) | changes the shared length (Linux; macOS refuses to change it once set) | [`Error::Unsupported`]: a section's size is fixed |
+    /// | [`resize`](Map::resize) | changes the shared length on Linux; macOS refuses ([`Error::Io`]) to change it once set | [`Error::Unsupported`]: a section's size is fixed |
     ///
     /// # Errors
     ///

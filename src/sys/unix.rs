@@ -143,9 +143,22 @@ pub(crate) fn shm_open(tag: &str, len: u64) -> std::io::Result<std::fs::File> {
     if unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } < 0 {
         return Err(std::io::Error::last_os_error());
     }
-    if file.metadata()?.len() < len {
-        file.set_len(len)?;
+    // Grow only, under an exclusive `flock`: two processes opening the name at once with
+    // different lengths must not see the shorter `set_len` land after the longer one (that
+    // would cut the memory under the first one's map). macOS refuses to change a set size
+    // at all, and may refuse `flock` on shared memory: there the size is simply set once.
+    // SAFETY: `fd` is open (owned by `file`); `flock` only locks it.
+    let locked = unsafe { libc::flock(fd, libc::LOCK_EX) } == 0;
+    let grown = match file.metadata() {
+        Ok(meta) if meta.len() < len => file.set_len(len),
+        Ok(_) => Ok(()),
+        Err(e) => Err(e),
+    };
+    if locked {
+        // SAFETY: as above.
+        unsafe { libc::flock(fd, libc::LOCK_UN) };
     }
+    grown?;
     Ok(file)
 }
 
