@@ -45,11 +45,7 @@ pub(crate) fn allocate(file: &std::fs::File, from: u64, to: u64) -> std::io::Res
 /// Takes (or, with `exclusive: None`, releases) an open-file-description lock on the one
 /// byte at `byte` (Linux `F_OFD_SETLK`): locks that belong to the open file, conflict
 /// between two opens even inside one process, and vanish when the file is closed or its
-/// process dies. Returns `Ok(false)` if the lock is held elsewhere and `wait` is off — after
-/// retrying for up to 1 ms: between `fork` and `exec`, a child that another thread of this
-/// process starts (std's `Command::spawn`) holds copies of all its descriptors, close-on-exec
-/// ones too, and with them the locks of files this process has already closed. A real holder
-/// still refuses after the retries; that moment passes.
+/// process dies. Returns `Ok(false)` if the lock is held elsewhere and `wait` is off.
 pub(crate) fn byte_lock(
     file: &std::fs::File,
     byte: i64,
@@ -59,16 +55,7 @@ pub(crate) fn byte_lock(
     if portable() {
         return posix_locks::byte_lock(file, byte, exclusive, wait);
     }
-    if wait || exclusive.is_none() {
-        return ofd_lock(file, byte, exclusive, wait);
-    }
-    for _ in 0..10 {
-        if ofd_lock(file, byte, exclusive, false)? {
-            return Ok(true);
-        }
-        std::thread::sleep(std::time::Duration::from_micros(100));
-    }
-    ofd_lock(file, byte, exclusive, false)
+    ofd_lock(file, byte, exclusive, wait)
 }
 
 /// One `F_OFD_SETLK` (or, with `wait`, `F_OFD_SETLKW`) call, retried on `EINTR`.
@@ -190,6 +177,37 @@ pub(crate) fn memfd(len: u64) -> std::io::Result<std::fs::File> {
     let file = unsafe { std::fs::File::from_raw_fd(fd) };
     file.set_len(len)?;
     Ok(file)
+}
+
+/// Gives back `from..to` of `file` (`fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)`):
+/// the bytes read as zeros, the length stays. `Ok(false)` where the file system cannot.
+pub(crate) fn punch_hole(file: &std::fs::File, from: u64, to: u64) -> std::io::Result<bool> {
+    let (Ok(start), Ok(len)) = (
+        libc::off_t::try_from(from),
+        libc::off_t::try_from(to - from),
+    ) else {
+        return Err(std::io::Error::from(std::io::ErrorKind::InvalidInput));
+    };
+    loop {
+        // SAFETY: the descriptor belongs to `file`; the call only changes the file's blocks.
+        let rc = unsafe {
+            libc::fallocate(
+                file.as_raw_fd(),
+                libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
+                start,
+                len,
+            )
+        };
+        if rc == 0 {
+            return Ok(true);
+        }
+        let err = std::io::Error::last_os_error();
+        match err.raw_os_error() {
+            Some(libc::EINTR) => continue,
+            Some(libc::EOPNOTSUPP) => return Ok(false),
+            _ => return Err(err),
+        }
+    }
 }
 
 /// Whether a mapping can grow in place or move with its pages (`mremap`); where not, growth

@@ -89,11 +89,15 @@ static TABLE: Mutex<Holdings> = Mutex::new(Holdings {
 /// copied with them; that is safe because the child has taken no lock yet (every lock goes
 /// through here first), so no close can drop one.
 fn table() -> MutexGuard<'static, Holdings> {
+    // Both register `pthread_atfork` handlers on first use, so both come before the lock:
+    // musl and macOS hold their fork-handler lock from the prepare handlers through the
+    // parent's, and `pthread_atfork` takes it too, so registering with the table locked while
+    // another thread forks (and waits for the table in `lock_before_fork`) would deadlock.
     hold_across_fork();
+    let forks = super::unix::fork_generation();
     // The table stays consistent at every `?` below, so a panic elsewhere cannot poison it
     // into a wrong state.
     let mut table = TABLE.lock().unwrap_or_else(|e| e.into_inner());
-    let forks = super::unix::fork_generation();
     if table.forks != forks {
         table.forks = forks;
         // Closed here, with the table locked (see `close`).
