@@ -412,6 +412,41 @@ fn named_memory_grows_on_unix_and_is_fixed_on_windows() {
     let _ = Map::remove_named(&name);
 }
 
+/// `resize` of a named map changes this map only: growing it never cuts the memory under a
+/// longer map of the name (a `set_len` to its own length would), shrinking it leaves the
+/// memory to the others, and errors name the map by its name.
+#[cfg(unix)]
+#[test]
+fn resizing_a_named_map_never_cuts_the_memory_under_another() {
+    let p = recmap::page_size();
+    let name = unique_name("resize");
+    // SAFETY: only this test maps this name; no borrow of one map lives across a write
+    // through another.
+    let mut long = unsafe { Map::named(&name, 4 * p) }.unwrap();
+    // SAFETY: as above.
+    let mut short = unsafe { Map::named(&name, p) }.unwrap();
+    long.write_at(4 * p - 4, b"tail").unwrap();
+    if cfg!(target_os = "linux") {
+        short.resize(2 * p).unwrap(); // a grow of the shorter map
+        assert_eq!(&long[4 * p - 4..], b"tail"); // a SIGBUS here before the fix
+        short.resize(p / 2).unwrap();
+        assert_eq!(
+            (short.len(), short.file_size().unwrap()),
+            (p / 2, (p / 2) as u64)
+        );
+        assert_eq!(&long[4 * p - 4..], b"tail");
+    }
+    let err = short.resize(usize::MAX / 2).unwrap_err();
+    assert!(
+        matches!(&err, Error::Io { path, .. } if path.as_deref() == Some(Path::new(&name))),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains(&name), "{err}");
+    assert_eq!(&long[4 * p - 4..], b"tail");
+    drop((long, short));
+    Map::remove_named(&name).unwrap();
+}
+
 /// Names the platform cannot take give `Error::Io` with the name and `InvalidInput`.
 #[test]
 fn invalid_names_are_clear_errors() {
@@ -458,6 +493,52 @@ fn anonymous_maps_are_shared_with_a_forked_child_unless_private() {
     assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
     assert_eq!(&shared[8000..8014], b"from the child");
     assert_eq!(&private[..14], &[0u8; 14]);
+}
+
+#[cfg(unix)]
+/// A shared anonymous map shrunk by the parent while a forked child still maps all of it: the
+/// child's next access reads zeros where the parent cut, never `SIGBUS` (the memory behind it
+/// is given back, not cut), and what is kept stays shared.
+#[test]
+fn shrinking_a_shared_anonymous_map_never_kills_a_forked_child() {
+    let p = recmap::page_size();
+    let mut m = Map::anon(3 * p).unwrap();
+    m.write_at(0, b"kept").unwrap();
+    m.write_at(2 * p, b"cut").unwrap();
+    let mut to_child = [0i32; 2];
+    // SAFETY: a valid two-element array for the pipe's descriptors.
+    assert_eq!(unsafe { libc::pipe(to_child.as_mut_ptr()) }, 0);
+    // SAFETY: the child reads a pipe, loads from memory that exists in it, and `_exit`s; it
+    // takes no lock and allocates nothing.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        let mut byte = 0u8;
+        // SAFETY: reads one byte into a local from a pipe end this process owns.
+        unsafe { libc::read(to_child[0], (&mut byte as *mut u8).cast(), 1) };
+        // After the parent's shrink: the old tail reads as zeros, the head as before.
+        let ok = m[2 * p..2 * p + 3] == [0, 0, 0] && &m[..4] == b"kept";
+        // SAFETY: ends the child without running the parent's destructors.
+        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+    }
+    m.resize(p).unwrap();
+    assert_eq!((m.len(), m.file_size().unwrap()), (p, p as u64));
+    // SAFETY: writes one byte from a static to a pipe end this process owns.
+    let sent = unsafe { libc::write(to_child[1], b"go".as_ptr().cast(), 1) };
+    assert_eq!(sent, 1);
+    let mut status = 0;
+    // SAFETY: `pid` is our child; `status` is a valid place for its exit status.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "the child was killed or saw other bytes (status {status:#x})"
+    );
+    m.resize(3 * p).unwrap();
+    assert_eq!(
+        &m[2 * p..2 * p + 3],
+        &[0, 0, 0],
+        "grown again: zeros, not the old bytes"
+    );
 }
 
 #[cfg(unix)]

@@ -261,7 +261,9 @@ impl Map {
     /// processes after `fork` — Python's `mmap(-1, len)` (`MAP_SHARED | MAP_ANONYMOUS`), the
     /// basis of "map, fork, and share". On Unix it is backed by a `memfd` (an unlinked
     /// temporary file on macOS), so [`resize`](Map::resize) grows and shrinks it in place, and
-    /// a forked child sees the new length's pages too.
+    /// a forked child sees the new length's pages too. Shrinking never cuts the memory under
+    /// a child that still maps more of it: the bytes past the new end are given back and read
+    /// as zeros there (and here, if the map grows again).
     ///
     /// On Windows, as in Python there, it is pagefile-backed memory (a section without a
     /// name), and `resize` copies it into a new section. Windows has no `fork`; to share
@@ -326,7 +328,7 @@ impl Map {
     /// | memory | POSIX shared memory, `shm_open("/name")` (on Linux a file in `/dev/shm`), mode 0600 | a pagefile-backed section, `CreateFileMappingW` with the name as given (so `Local\…` and `Global\…` work) |
     /// | names | one component: not empty, no `/`; macOS allows at most 31 bytes | not empty; `\` only after `Local` or `Global` |
     /// | lives | until [`Map::remove_named`], even with no map left | while any process maps it; `remove_named` has nothing to do |
-    /// | [`resize`](Map::resize) | changes the shared length on Linux; macOS refuses ([`Error::Io`]) to change it once set | [`Error::Unsupported`]: a section's size is fixed |
+    /// | [`resize`](Map::resize) | this map's length; it grows the memory if shorter (Linux; macOS refuses with [`Error::Io`] to change a size once set) and never shrinks it | [`Error::Unsupported`]: a section's size is fixed |
     ///
     /// # Errors
     ///
@@ -836,6 +838,10 @@ impl Map {
     }
 
     fn resize_file(&mut self, file: &File, new_len: usize) -> Result<()> {
+        #[cfg(unix)]
+        if self.path.is_none() {
+            return self.resize_shared_memory(file, new_len);
+        }
         let path = self.path.as_deref();
         let new_end = end_of(self.offset, new_len)?;
         let old_end = end_of(self.offset, self.len())?;
@@ -885,6 +891,39 @@ impl Map {
                 Err(Error::io(path, "remap", e))
             }
         }
+    }
+
+    /// `resize` of memory that other processes may map: a shared anonymous map (forked
+    /// children share it) or a named one. Its backing never shrinks: a cut would make their
+    /// next access past the new end a `SIGBUS`. A smaller anonymous map gives the pages past
+    /// its end back instead (they read as zeros, here if it grows again and in a child that
+    /// still maps them); a smaller named map leaves them to the other processes. A larger map
+    /// grows the backing if it is shorter.
+    #[cfg(unix)]
+    fn resize_shared_memory(&mut self, file: &File, new_len: usize) -> Result<()> {
+        let label = self.label();
+        let io = |op, e| Error::io(label, op, e);
+        let (old_end, new_end) = (self.len() as u64, new_len as u64);
+        if self.name.is_some() {
+            crate::sys::shm_grow(file, new_end).map_err(|e| io("resize", e))?;
+        } else {
+            let backing = file
+                .metadata()
+                .map_err(|e| io("read the size of", e))?
+                .len();
+            if new_end > backing {
+                // Real memory, as for files: a full /dev/shm is an error here, not a SIGBUS.
+                crate::sys::allocate(file, backing, new_end).map_err(|e| io("resize", e))?;
+            }
+            if new_end < old_end {
+                crate::sys::discard(file, new_end, old_end).map_err(|e| io("resize", e))?;
+            }
+        }
+        // SAFETY: anonymous: nobody else can open the memory, and it is never cut (above);
+        // named: the caller of `Map::named` promised no cut and no unsynchronized writer.
+        let region = unsafe { options::map_region(file, Access::Write, 0, new_len, false) };
+        self.region = region.map_err(|e| io("remap", e))?;
+        Ok(())
     }
 
     /// Grows a file-backed map (and its file) to `new_len` bytes by writing zeros with
@@ -1076,8 +1115,8 @@ impl Map {
         }
     }
 
-    /// The current size of the file behind the map (Python's `size()`); for an anonymous map,
-    /// its length.
+    /// The current size of the file behind the map (Python's `size()`); for an anonymous or
+    /// named map, its length.
     ///
     /// # Errors
     ///
@@ -1094,12 +1133,13 @@ impl Map {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn file_size(&self) -> Result<u64> {
-        match &self.file {
-            Some(f) => f
+        match (&self.file, &self.path) {
+            (Some(f), Some(_)) => f
                 .metadata()
                 .map(|m| m.len())
                 .map_err(|e| self.err("read the size of", e)),
-            None => Ok(self.len() as u64),
+            // Anonymous and named maps have no file: their length, as in Python.
+            _ => Ok(self.len() as u64),
         }
     }
 
@@ -1159,7 +1199,12 @@ impl Map {
     }
 
     fn err(&self, op: &'static str, source: std::io::Error) -> Error {
-        Error::io(self.path.as_deref(), op, source)
+        Error::io(self.label(), op, source)
+    }
+
+    /// What errors name: the file's path, or a named map's name.
+    fn label(&self) -> Option<&Path> {
+        self.path.as_deref().or(self.name.as_deref().map(Path::new))
     }
 }
 

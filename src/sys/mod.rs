@@ -56,7 +56,7 @@ pub(crate) use os::can_remap;
 pub(crate) use os::memfd;
 pub(crate) use os::{allocate, byte_lock, byte_lock_held, futex_wait, futex_wake};
 #[cfg(unix)]
-pub(crate) use unix::{shm_open, shm_unlink};
+pub(crate) use unix::{discard, shm_grow, shm_open, shm_unlink};
 #[cfg(windows)]
 pub(crate) use windows::SectionView;
 

@@ -143,10 +143,18 @@ pub(crate) fn shm_open(tag: &str, len: u64) -> std::io::Result<std::fs::File> {
     if unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } < 0 {
         return Err(std::io::Error::last_os_error());
     }
-    // Grow only, under an exclusive `flock`: two processes opening the name at once with
-    // different lengths must not see the shorter `set_len` land after the longer one (that
-    // would cut the memory under the first one's map). macOS refuses to change a set size
-    // at all, and may refuse `flock` on shared memory: there the size is simply set once.
+    shm_grow(&file, len)?;
+    Ok(file)
+}
+
+/// Extends the shared memory `file` with zeros to at least `len` bytes, never shrinking it,
+/// under an exclusive `flock`: two processes growing it at once to different lengths must not
+/// see the shorter `set_len` land after the longer one (that would cut the memory under the
+/// first one's map). macOS refuses to change a set size at all, and may refuse `flock` on
+/// shared memory: there the size is simply set once.
+pub(crate) fn shm_grow(file: &std::fs::File, len: u64) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let fd = file.as_raw_fd();
     // SAFETY: `fd` is open (owned by `file`); `flock` only locks it.
     let locked = unsafe { libc::flock(fd, libc::LOCK_EX) } == 0;
     let grown = match file.metadata() {
@@ -158,8 +166,21 @@ pub(crate) fn shm_open(tag: &str, len: u64) -> std::io::Result<std::fs::File> {
         // SAFETY: as above.
         unsafe { libc::flock(fd, libc::LOCK_UN) };
     }
-    grown?;
-    Ok(file)
+    grown
+}
+
+/// Makes the bytes `from..to` of `file` read as zeros without changing its length, giving
+/// their memory or blocks back where the file system can (`FALLOC_FL_PUNCH_HOLE` on Linux),
+/// writing zeros where not. Other mappings of those bytes see zeros too, and never `SIGBUS`.
+pub(crate) fn discard(file: &std::fs::File, from: u64, to: u64) -> std::io::Result<()> {
+    if from >= to {
+        return Ok(());
+    }
+    #[cfg(target_os = "linux")]
+    if os::punch_hole(file, from, to)? {
+        return Ok(());
+    }
+    write_zeros(file, from, to)
 }
 
 /// Removes the shared-memory name `tag`; `false` if there was none. Maps of it stay valid.
