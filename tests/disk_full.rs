@@ -217,3 +217,47 @@ fn a_full_disk_never_shrinks_a_file_that_readers_map() {
     }
     assert_eq!(listing(&disk), before);
 }
+
+const ANON_ROLE: &str = "RECMAP_DISK_FULL_ANON";
+
+/// A shared anonymous map backed by a file (macOS's path, forced in a child with
+/// `RECMAP_SYS=portable`, its temporary directory on the small disk): shrunk, the disk filled,
+/// then grown back — `ENOSPC`, with the map unchanged, never a `SIGBUS` at the next store; and
+/// once space is freed it grows, reads zeros and takes stores.
+#[test]
+fn a_shared_anonymous_map_grown_back_on_a_full_disk_is_an_error() {
+    if std::env::var_os(ANON_ROLE).is_some() {
+        let len = 512 * 1024;
+        let mut m = Map::anon(len).unwrap();
+        m.bytes_mut().unwrap().fill(1);
+        m.resize(0).unwrap();
+        let filler = std::env::temp_dir().join("filler");
+        let mut f = std::fs::File::create(&filler).unwrap();
+        while std::io::Write::write_all(&mut f, &[7u8; 16 * 1024]).is_ok() {}
+        drop(f);
+        let err = m.resize(len).unwrap_err();
+        assert!(is_enospc(&err), "expected ENOSPC, got {err:?}");
+        assert_eq!(m.len(), 0);
+        std::fs::remove_file(&filler).unwrap();
+        m.resize(len).unwrap();
+        assert!(m.iter().all(|&b| b == 0), "grown back: zeros");
+        m.bytes_mut().unwrap().fill(2);
+        assert!(m.iter().all(|&b| b == 2));
+        return;
+    }
+    let Some(disk) = SmallDisk::mount() else {
+        return;
+    };
+    let status = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_shared_anonymous_map_grown_back_on_a_full_disk_is_an_error",
+            "--nocapture",
+        ])
+        .env(ANON_ROLE, "1")
+        .env("RECMAP_SYS", "portable")
+        .env("TMPDIR", disk.dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success(), "the child failed or was killed: {status}");
+}

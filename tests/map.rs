@@ -315,7 +315,7 @@ fn named_maps_opened_at_once_never_cut_each_other() {
         .as_nanos();
     let children: Vec<_> = (0..6)
         .map(|k| {
-            let len = if k % 2 == 0 { 4096 } else { 1 << 20 };
+            let len = if k % 2 == 0 { 4096 } else { 1 << 16 };
             std::process::Command::new(std::env::current_exe().unwrap())
                 .args([
                     "--exact",
@@ -414,7 +414,8 @@ fn named_memory_grows_on_unix_and_is_fixed_on_windows() {
 
 /// `resize` of a named map changes this map only: growing it never cuts the memory under a
 /// longer map of the name (a `set_len` to its own length would), shrinking it leaves the
-/// memory to the others, and errors name the map by its name.
+/// memory to the others, a length no slice can have is refused before anything is
+/// allocated, and errors name the map by its name.
 #[cfg(unix)]
 #[test]
 fn resizing_a_named_map_never_cuts_the_memory_under_another() {
@@ -436,12 +437,18 @@ fn resizing_a_named_map_never_cuts_the_memory_under_another() {
         );
         assert_eq!(&long[4 * p - 4..], b"tail");
     }
-    let err = short.resize(usize::MAX / 2).unwrap_err();
-    assert!(
-        matches!(&err, Error::Io { path, .. } if path.as_deref() == Some(Path::new(&name))),
-        "{err:?}"
-    );
-    assert!(err.to_string().contains(&name), "{err}");
+    // Refused before anything is allocated (no slice is longer than isize::MAX bytes).
+    let err = short.resize(usize::MAX).unwrap_err();
+    assert!(matches!(err, Error::TooLarge { .. }), "{err:?}");
+    if cfg!(target_os = "macos") {
+        // macOS keeps a shared-memory size once set: the refusal names the map.
+        let err = long.resize(8 * p).unwrap_err();
+        assert!(
+            matches!(&err, Error::Io { path, .. } if path.as_deref() == Some(Path::new(&name))),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains(&name), "{err}");
+    }
     assert_eq!(&long[4 * p - 4..], b"tail");
     drop((long, short));
     Map::remove_named(&name).unwrap();

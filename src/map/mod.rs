@@ -189,6 +189,9 @@ pub struct Map {
     path: Option<PathBuf>,
     /// The name of a named map ([`Map::named`]).
     name: Option<Box<str>>,
+    /// Whether `file` is memory that other processes may map — a shared anonymous map's
+    /// memfd or a named map's shared memory — rather than a file: it is never cut.
+    memory: bool,
     offset: u64,
     /// The file cursor. May exceed `len()` after a shrinking `resize`, as in Python; every
     /// reader treats that as "at the end".
@@ -307,6 +310,7 @@ impl Map {
                 file: Some(memfd.into()),
                 path: None,
                 name: None,
+                memory: true,
                 offset: 0,
                 pos: 0,
                 flush_on_drop: false,
@@ -380,6 +384,7 @@ impl Map {
             file,
             path: None,
             name: Some(name.into()),
+            memory: cfg!(unix),
             offset: 0,
             pos: 0,
             flush_on_drop: false,
@@ -450,6 +455,7 @@ impl Map {
             file: None,
             path: None,
             name: None,
+            memory: false,
             offset: 0,
             pos: 0,
             flush_on_drop: true,
@@ -815,6 +821,13 @@ impl Map {
                 op: "resize",
             });
         }
+        if new_len > isize::MAX as usize {
+            // No slice can be longer; refused before anything is allocated.
+            return Err(Error::TooLarge {
+                offset: self.offset,
+                len: new_len as u64,
+            });
+        }
         #[cfg(windows)]
         if let Region::Section(_) = self.region {
             return Err(Error::Unsupported {
@@ -839,7 +852,7 @@ impl Map {
 
     fn resize_file(&mut self, file: &File, new_len: usize) -> Result<()> {
         #[cfg(unix)]
-        if self.path.is_none() {
+        if self.memory {
             return self.resize_shared_memory(file, new_len);
         }
         let path = self.path.as_deref();
@@ -896,33 +909,42 @@ impl Map {
     /// `resize` of memory that other processes may map: a shared anonymous map (forked
     /// children share it) or a named one. Its backing never shrinks: a cut would make their
     /// next access past the new end a `SIGBUS`. A smaller anonymous map gives the pages past
-    /// its end back instead (they read as zeros, here if it grows again and in a child that
-    /// still maps them); a smaller named map leaves them to the other processes. A larger map
-    /// grows the backing if it is shorter.
+    /// its end back (they read as zeros in a child that still maps them); a smaller named map
+    /// leaves them to the other processes. A larger map makes the bytes past its old end
+    /// zeros (anonymous: what was given back, or what a child stored there since) and real
+    /// memory — `ENOSPC` now, never a `SIGBUS` at a later store. On an error the map keeps
+    /// its length and bytes.
     #[cfg(unix)]
     fn resize_shared_memory(&mut self, file: &File, new_len: usize) -> Result<()> {
         let label = self.label();
         let io = |op, e| Error::io(label, op, e);
         let (old_end, new_end) = (self.len() as u64, new_len as u64);
-        if self.name.is_some() {
-            crate::sys::shm_grow(file, new_end).map_err(|e| io("resize", e))?;
-        } else {
-            let backing = file
-                .metadata()
-                .map_err(|e| io("read the size of", e))?
-                .len();
-            if new_end > backing {
-                // Real memory, as for files: a full /dev/shm is an error here, not a SIGBUS.
-                crate::sys::allocate(file, backing, new_end).map_err(|e| io("resize", e))?;
-            }
-            if new_end < old_end {
-                crate::sys::discard(file, new_end, old_end).map_err(|e| io("resize", e))?;
+        if new_end > old_end {
+            if self.name.is_some() {
+                crate::sys::shm_grow(file, new_end).map_err(|e| io("resize", e))?;
+            } else {
+                let backing = file
+                    .metadata()
+                    .map_err(|e| io("read the size of", e))?
+                    .len();
+                crate::sys::discard(file, old_end, new_end.min(backing))
+                    .map_err(|e| io("resize", e))?;
+                if let Err(e) = crate::sys::allocate(file, old_end, new_end) {
+                    // Only what lies past every map of it (a child maps at most `backing`).
+                    let _ = file.set_len(backing);
+                    return Err(io("resize", e));
+                }
             }
         }
         // SAFETY: anonymous: nobody else can open the memory, and it is never cut (above);
         // named: the caller of `Map::named` promised no cut and no unsynchronized writer.
         let region = unsafe { options::map_region(file, Access::Write, 0, new_len, false) };
         self.region = region.map_err(|e| io("remap", e))?;
+        if new_end < old_end && self.name.is_none() {
+            // Giving the memory back is all this is for (a later grow zeroes the bytes
+            // itself), so a failure here loses nothing.
+            let _ = crate::sys::discard(file, new_end, old_end);
+        }
         Ok(())
     }
 
@@ -1133,8 +1155,8 @@ impl Map {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn file_size(&self) -> Result<u64> {
-        match (&self.file, &self.path) {
-            (Some(f), Some(_)) => f
+        match (&self.file, self.memory) {
+            (Some(f), false) => f
                 .metadata()
                 .map(|m| m.len())
                 .map_err(|e| self.err("read the size of", e)),

@@ -406,6 +406,7 @@ impl MapOptions {
             file: Some(file),
             path: path.map(Path::to_path_buf),
             name: None,
+            memory: false,
             offset: self.offset,
             pos: 0,
             flush_on_drop: true,

@@ -204,7 +204,7 @@ pub(crate) fn punch_hole(file: &std::fs::File, from: u64, to: u64) -> std::io::R
         let err = std::io::Error::last_os_error();
         match err.raw_os_error() {
             Some(libc::EINTR) => continue,
-            Some(libc::EOPNOTSUPP) => return Ok(false),
+            Some(libc::EOPNOTSUPP) | Some(libc::ENOSYS) => return Ok(false),
             _ => return Err(err),
         }
     }

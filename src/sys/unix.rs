@@ -149,16 +149,34 @@ pub(crate) fn shm_open(tag: &str, len: u64) -> std::io::Result<std::fs::File> {
 
 /// Extends the shared memory `file` with zeros to at least `len` bytes, never shrinking it,
 /// under an exclusive `flock`: two processes growing it at once to different lengths must not
-/// see the shorter `set_len` land after the longer one (that would cut the memory under the
-/// first one's map). macOS refuses to change a set size at all, and may refuse `flock` on
-/// shared memory: there the size is simply set once.
+/// see the shorter one land after the longer one (that would cut the memory under the first
+/// one's map). On Linux the new bytes are real memory (`fallocate`), so a full `/dev/shm` is
+/// `ENOSPC` here, with the size unchanged, never a `SIGBUS` at a later store. macOS refuses
+/// to change a set size at all (and may refuse `flock` on shared memory): there the size is
+/// set once, sparse.
 pub(crate) fn shm_grow(file: &std::fs::File, len: u64) -> std::io::Result<()> {
     use std::os::fd::AsRawFd;
     let fd = file.as_raw_fd();
-    // SAFETY: `fd` is open (owned by `file`); `flock` only locks it.
-    let locked = unsafe { libc::flock(fd, libc::LOCK_EX) } == 0;
+    let locked = loop {
+        // SAFETY: `fd` is open (owned by `file`); `flock` only locks it.
+        if unsafe { libc::flock(fd, libc::LOCK_EX) } == 0 {
+            break true;
+        }
+        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            break false;
+        }
+    };
     let grown = match file.metadata() {
-        Ok(meta) if meta.len() < len => file.set_len(len),
+        Ok(meta) if meta.len() < len => {
+            #[cfg(target_os = "linux")]
+            let grown = os::allocate(file, meta.len(), len).inspect_err(|_| {
+                // Only a part that nobody can have mapped yet (the lock is held) goes.
+                let _ = file.set_len(meta.len());
+            });
+            #[cfg(not(target_os = "linux"))]
+            let grown = file.set_len(len);
+            grown
+        }
         Ok(_) => Ok(()),
         Err(e) => Err(e),
     };
