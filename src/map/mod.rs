@@ -329,7 +329,7 @@ impl Map {
     ///
     /// | | Unix (Linux, macOS) | Windows |
     /// |---|---|---|
-    /// | memory | POSIX shared memory, `shm_open("/name")` (on Linux a file in `/dev/shm`), mode 0600 | a pagefile-backed section, `CreateFileMappingW` with the name as given (so `Local\…` and `Global\…` work) |
+    /// | memory | POSIX shared memory, `shm_open("/name")` (on Linux a file in `/dev/shm`), mode 0600; reserved when made or grown on Linux (`fallocate`: a full `/dev/shm` is an error then, not a `SIGBUS` later) | a pagefile-backed section, `CreateFileMappingW` with the name as given (so `Local\…` and `Global\…` work) |
     /// | names | one component: not empty, no `/`; macOS allows at most 31 bytes | not empty; `\` only after `Local` or `Global` |
     /// | lives | until [`Map::remove_named`], even with no map left | while any process maps it; `remove_named` has nothing to do |
     /// | [`resize`](Map::resize) | this map's length; it grows the memory if shorter (Linux; macOS refuses with [`Error::Io`] to change a size once set) and never shrinks it | [`Error::Unsupported`]: a section's size is fixed |
