@@ -454,6 +454,44 @@ fn resizing_a_named_map_never_cuts_the_memory_under_another() {
     Map::remove_named(&name).unwrap();
 }
 
+/// A named map longer than `/dev/shm` has room for is `ENOSPC`, both when made and when grown,
+/// and the map keeps its length. (recmap compares with the free space first, so this test
+/// takes no memory; `fallocate` alone would fill `/dev/shm`, the machine's memory, page by
+/// page before refusing — the same error, which is why no assertion here can tell the two
+/// apart.)
+#[cfg(target_os = "linux")]
+#[test]
+fn a_named_map_larger_than_dev_shm_is_refused_at_once() {
+    // SAFETY: plain C data, filled in by `statvfs` from a NUL-terminated path.
+    let st = unsafe {
+        let mut st: libc::statvfs = std::mem::zeroed();
+        assert_eq!(libc::statvfs(c"/dev/shm".as_ptr(), &mut st), 0);
+        st
+    };
+    if st.f_blocks == 0 {
+        eprintln!("SKIPPED: /dev/shm reports no size here, so there is no room to check against");
+        return;
+    }
+    let huge = 1usize << 50; // 1 PiB: more than any /dev/shm
+    let name = unique_name("huge");
+    let is_enospc = |e: &Error| {
+        matches!(e, Error::Io { path, source, .. }
+            if path.as_deref() == Some(Path::new(&name))
+                && source.raw_os_error() == Some(libc::ENOSPC))
+    };
+    // SAFETY: only this test maps this name.
+    let err = unsafe { Map::named(&name, huge) }.unwrap_err();
+    assert!(is_enospc(&err), "{err:?}");
+    // SAFETY: as above.
+    let mut m = unsafe { Map::named(&name, 4096) }.unwrap();
+    let err = m.resize(huge).unwrap_err();
+    assert!(is_enospc(&err), "{err:?}");
+    assert_eq!(m.len(), 4096);
+    m.write_at(4092, b"used").unwrap();
+    drop(m);
+    Map::remove_named(&name).unwrap();
+}
+
 /// Names the platform cannot take give `Error::Io` with the name and `InvalidInput`.
 #[test]
 fn invalid_names_are_clear_errors() {
@@ -471,7 +509,13 @@ fn invalid_names_are_clear_errors() {
             }
             other => panic!("{name:?}: {other:?}"),
         }
-        assert!(matches!(Map::remove_named(name), Err(Error::Io { .. })));
+        let err = Map::remove_named(name).unwrap_err();
+        assert!(
+            matches!(&err, Error::Io { path, source, .. }
+                if path.as_deref() == Some(Path::new(name))
+                    && source.kind() == ErrorKind::InvalidInput),
+            "{name:?}: {err:?}"
+        );
     }
 }
 

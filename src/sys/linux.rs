@@ -23,20 +23,32 @@ pub(crate) fn allocate(file: &std::fs::File, from: u64, to: u64) -> std::io::Res
     if portable() {
         return unix::write_zeros(file, from, to);
     }
-    let (Ok(offset), Ok(len)) = (i64::try_from(from), i64::try_from(to - from)) else {
+    if fallocate(file, 0, from, to)? {
+        Ok(())
+    } else {
+        super::write_zeros(file, from, to)
+    }
+}
+
+/// `fallocate(mode)` over `from..to` of `file`, retried on `EINTR`; `Ok(false)` where the file
+/// system (or a sandbox: `ENOSYS`) does not support it, for the caller's fallback.
+fn fallocate(file: &std::fs::File, mode: libc::c_int, from: u64, to: u64) -> std::io::Result<bool> {
+    let (Ok(offset), Ok(len)) = (
+        libc::off_t::try_from(from),
+        libc::off_t::try_from(to - from),
+    ) else {
         return Err(std::io::Error::from(std::io::ErrorKind::InvalidInput));
     };
     loop {
         // SAFETY: `fallocate` only reads its integer arguments; the descriptor belongs to
         // `file`, which outlives the call.
-        let rc = unsafe { libc::fallocate(file.as_raw_fd(), 0, offset, len) };
-        if rc == 0 {
-            return Ok(());
+        if unsafe { libc::fallocate(file.as_raw_fd(), mode, offset, len) } == 0 {
+            return Ok(true);
         }
         let err = std::io::Error::last_os_error();
         match err.raw_os_error() {
             Some(libc::EINTR) => continue,
-            Some(libc::EOPNOTSUPP) => return super::write_zeros(file, from, to),
+            Some(libc::EOPNOTSUPP) | Some(libc::ENOSYS) => return Ok(false),
             _ => return Err(err),
         }
     }
@@ -182,32 +194,12 @@ pub(crate) fn memfd(len: u64) -> std::io::Result<std::fs::File> {
 /// Gives back `from..to` of `file` (`fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)`):
 /// the bytes read as zeros, the length stays. `Ok(false)` where the file system cannot.
 pub(crate) fn punch_hole(file: &std::fs::File, from: u64, to: u64) -> std::io::Result<bool> {
-    let (Ok(start), Ok(len)) = (
-        libc::off_t::try_from(from),
-        libc::off_t::try_from(to - from),
-    ) else {
-        return Err(std::io::Error::from(std::io::ErrorKind::InvalidInput));
-    };
-    loop {
-        // SAFETY: the descriptor belongs to `file`; the call only changes the file's blocks.
-        let rc = unsafe {
-            libc::fallocate(
-                file.as_raw_fd(),
-                libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
-                start,
-                len,
-            )
-        };
-        if rc == 0 {
-            return Ok(true);
-        }
-        let err = std::io::Error::last_os_error();
-        match err.raw_os_error() {
-            Some(libc::EINTR) => continue,
-            Some(libc::EOPNOTSUPP) | Some(libc::ENOSYS) => return Ok(false),
-            _ => return Err(err),
-        }
-    }
+    fallocate(
+        file,
+        libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
+        from,
+        to,
+    )
 }
 
 /// Whether a mapping can grow in place or move with its pages (`mremap`); where not, growth

@@ -452,6 +452,14 @@ mod tests {
         libc::WEXITSTATUS(status)
     }
 
+    /// A one-byte file in a new temporary directory (kept alive by the first value).
+    fn one_byte_file() -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"x").unwrap();
+        (dir, path)
+    }
+
     fn open_rw(path: &Path) -> File {
         std::fs::OpenOptions::new()
             .read(true)
@@ -469,9 +477,7 @@ mod tests {
     /// lock (without the fork handlers it waited forever on a lock whose holder it lacks).
     #[test]
     fn a_fork_while_another_thread_holds_the_table_leaves_the_child_a_usable_table() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        std::fs::write(&path, b"x").unwrap();
+        let (_dir, path) = one_byte_file();
         let file = open_rw(&path);
         let (held, release) = (
             std::sync::Arc::new(std::sync::Barrier::new(2)),
@@ -517,9 +523,7 @@ mod tests {
 
     #[test]
     fn two_opens_of_one_process_exclude_each_other_as_two_processes_would() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        std::fs::write(&path, b"x").unwrap();
+        let (_dir, path) = one_byte_file();
         let (a, b) = (open_rw(&path), open_rw(&path));
         const BYTE: i64 = i64::MAX - 1;
         assert!(byte_lock(&a, BYTE, Some(true), false).unwrap());
@@ -552,9 +556,7 @@ mod tests {
 
     #[test]
     fn closing_one_open_keeps_the_others_locks_and_the_last_release_closes_all() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        std::fs::write(&path, b"x").unwrap();
+        let (_dir, path) = one_byte_file();
         let (a, b) = (open_rw(&path), open_rw(&path));
         let b_fd = b.as_raw_fd();
         assert!(byte_lock(&a, 7, Some(true), false).unwrap());
@@ -582,9 +584,7 @@ mod tests {
 
     #[test]
     fn a_waiting_lock_is_granted_when_the_other_open_lets_go() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        std::fs::write(&path, b"x").unwrap();
+        let (_dir, path) = one_byte_file();
         let (a, b) = (open_rw(&path), open_rw(&path));
         assert!(byte_lock(&a, 3, Some(true), false).unwrap());
         let waiter = std::thread::spawn(move || {
@@ -606,9 +606,7 @@ mod tests {
 
     #[test]
     fn a_write_open_takes_back_only_a_writable_parked_descriptor() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        std::fs::write(&path, b"x").unwrap();
+        let (_dir, path) = one_byte_file();
         let a = open_rw(&path);
         let ro = File::open(&path).unwrap();
         let ro_fd = ro.as_raw_fd();

@@ -169,10 +169,12 @@ pub(crate) fn shm_grow(file: &std::fs::File, len: u64) -> std::io::Result<()> {
     let grown = match file.metadata() {
         Ok(meta) if meta.len() < len => {
             #[cfg(target_os = "linux")]
-            let grown = os::allocate(file, meta.len(), len).inspect_err(|_| {
-                // Only a part that nobody can have mapped yet (the lock is held) goes.
-                let _ = file.set_len(meta.len());
-            });
+            let grown = room_for(file, len - meta.len())
+                .and_then(|()| os::allocate(file, meta.len(), len))
+                .inspect_err(|_| {
+                    // Only a part that nobody can have mapped yet (the lock is held) goes.
+                    let _ = file.set_len(meta.len());
+                });
             #[cfg(not(target_os = "linux"))]
             let grown = file.set_len(len);
             grown
@@ -185,6 +187,29 @@ pub(crate) fn shm_grow(file: &std::fs::File, len: u64) -> std::io::Result<()> {
         unsafe { libc::flock(fd, libc::LOCK_UN) };
     }
     grown
+}
+
+/// `ENOSPC` at once if the file system holding `file` reports less free space than `bytes`:
+/// `/dev/shm` is memory, and `fallocate` of more than it has would take all of it, page by
+/// page, before refusing (the other processes of the machine feel that first). A file system
+/// that reports no size says nothing, and `fallocate` decides.
+#[cfg(target_os = "linux")]
+fn room_for(file: &std::fs::File, bytes: u64) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `statvfs` is plain C data for which all-zero is valid; `fstatvfs` only fills it
+    // in, through a descriptor that `file` keeps open.
+    let st = unsafe {
+        let mut st: libc::statvfs = std::mem::zeroed();
+        if libc::fstatvfs(file.as_raw_fd(), &mut st) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        st
+    };
+    let free = st.f_bavail.saturating_mul(st.f_frsize);
+    if st.f_blocks != 0 && bytes > free {
+        return Err(std::io::Error::from_raw_os_error(libc::ENOSPC));
+    }
+    Ok(())
 }
 
 /// Makes the bytes `from..to` of `file` read as zeros without changing its length, giving
